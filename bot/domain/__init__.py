@@ -1,0 +1,1 @@
+"""The readiness review, free of Slack: callable from listeners, a CLI or a test."""

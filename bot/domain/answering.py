@@ -1,0 +1,199 @@
+"""Answering a review: button clicks, skips and thread replies, each returning what to say next.
+
+The review row records what a reply in the thread is taken as (an answer to, or evidence for,
+one question). Moving it on is a compare-and-set, so two people answering at once, or a retried
+event, advance the conversation once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from bot.domain import audit
+from bot.domain.progress import ReviewState
+from bot.domain.replies import evidence_problem, parse_reply
+from bot.errors import NotFoundError, UserFacingError
+from bot.framework import Framework, Question
+from storage.models import Answer, AnswerStatus, Awaiting, Evidence, Review, ReviewStatus, utcnow
+
+NEEDS_EVIDENCE = (AnswerStatus.MET, AnswerStatus.PARTLY)
+EMPTY_REPLY_HINT = (
+    "Your reply was empty. Reply with the evidence asked for, or start with yes, no, partly or n/a to answer."
+)
+UNCLEAR_REPLY_HINT = (
+    "Saved your reply as a note on this question. To answer it, click Met, Partly or Not yet above, "
+    "or start a reply with yes, no, partly or n/a."
+)
+
+
+@dataclass
+class Step:
+    """What happened, and what the conversation needs next."""
+
+    state: ReviewState
+    question: Question
+    previous: AnswerStatus | None = None
+    recorded: AnswerStatus | None = None
+    evidence_saved: bool = False
+    ask_evidence: bool = False
+    next_question: Question | None = None
+    completed: bool = False
+    hint: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def changed_earlier_answer(self) -> bool:
+        return self.previous not in (None, AnswerStatus.SKIPPED) and self.recorded not in (None, self.previous)
+
+
+def answer(
+    review_id: int, question_id: str, status: AnswerStatus, *,
+    user_id: str, source: str, session: Session, framework: Framework,
+) -> Step:
+    """Record a click (or a clear written answer); history is appended, never overwritten."""
+    state = ReviewState.load(review_id, session=session, framework=framework)
+    question = _question(state, question_id)
+    if status is AnswerStatus.NA and not question.allow_na:
+        raise UserFacingError("N/A is not an option for this question.")
+    step = Step(state, question, previous=state.status(question_id))
+    if step.previous == status:
+        return step
+    _append_answer(state, question, status, user_id=user_id, source=source, session=session)
+    step.recorded = status
+    if step.changed_earlier_answer:
+        audit.record(
+            session=session, kind="answer_changed", actor=user_id, initiative_id=state.initiative.id,
+            review_id=review_id, question_id=question_id, previous=step.previous.value, status=status.value,
+        )
+    review = state.review
+    if review.awaiting_question_id == question_id:
+        _continue(step, awaiting=Awaiting(review.awaiting), session=session)
+    return step
+
+
+def skip(review_id: int, question_id: str, *, user_id: str, session: Session, framework: Framework) -> Step:
+    """Skip for now: only an unanswered question is skipped; it comes back at the end."""
+    state = ReviewState.load(review_id, session=session, framework=framework)
+    question = _question(state, question_id)
+    step = Step(state, question, previous=state.status(question_id))
+    if step.previous not in (None, AnswerStatus.SKIPPED) or state.review.awaiting_question_id != question_id:
+        return step
+    _append_answer(state, question, AnswerStatus.SKIPPED, user_id=user_id, source="skip", session=session)
+    step.recorded = AnswerStatus.SKIPPED
+    _advance(step, awaiting=Awaiting(state.review.awaiting), session=session)
+    return step
+
+
+def reply(review_id: int, text: str, *, user_id: str, session: Session, framework: Framework) -> Step | None:
+    """A message in the review thread: evidence, a written answer, or a note. None if nothing awaits one."""
+    state = ReviewState.load(review_id, session=session, framework=framework)
+    review = state.review
+    question = state.question(review.awaiting_question_id or "")
+    if question is None or review.awaiting is None:
+        return None
+    step = Step(state, question, previous=state.status(question.id))
+    if not text.strip():
+        step.hint = EMPTY_REPLY_HINT
+        return step
+    if review.awaiting == Awaiting.EVIDENCE:
+        _save_evidence(state, question, text, user_id=user_id, session=session)
+        step.evidence_saved = True
+        step.hint = evidence_problem(question.evidence.kind, text) if question.evidence else None
+        if step.hint is None:
+            _advance(step, awaiting=Awaiting.EVIDENCE, session=session)
+        return step
+    parsed = parse_reply(text)
+    if parsed.status is AnswerStatus.NA and not question.allow_na:
+        parsed = parsed.__class__(None, text.strip())
+    if parsed.rest:
+        _save_evidence(state, question, parsed.rest, user_id=user_id, session=session)
+        step.evidence_saved = True
+    if parsed.status is None:
+        step.hint = UNCLEAR_REPLY_HINT
+        return step
+    if parsed.status != step.previous:
+        _append_answer(state, question, parsed.status, user_id=user_id, source="reply", session=session)
+        step.recorded = parsed.status
+    _continue(step, awaiting=Awaiting.ANSWER, session=session)
+    return step
+
+
+def _question(state: ReviewState, question_id: str) -> Question:
+    question = state.question(question_id)
+    if question is None:
+        raise NotFoundError("That question is no longer part of this review's framework.")
+    return question
+
+
+def _append_answer(
+    state: ReviewState, question: Question, status: AnswerStatus, *, user_id: str, source: str, session: Session,
+) -> None:
+    row = Answer(review_id=state.review.id, question_id=question.id, status=status, answered_by=user_id, source=source)
+    session.add(row)
+    session.flush()
+    state.history.append(row)
+
+
+def _save_evidence(state: ReviewState, question: Question, text: str, *, user_id: str, session: Session) -> None:
+    row = Evidence(review_id=state.review.id, question_id=question.id, text=text.strip(), provided_by=user_id)
+    session.add(row)
+    session.flush()
+    state.evidence.append(row)
+
+
+def _has_good_evidence(state: ReviewState, question: Question) -> bool:
+    return any(evidence_problem(question.evidence.kind, e.text) is None for e in state.evidence_for(question.id))
+
+
+def _continue(step: Step, *, awaiting: Awaiting, session: Session) -> None:
+    """After an answer to the awaited question: ask for evidence if it needs some, else move on."""
+    question, state = step.question, step.state
+    wants_evidence = question.evidence is not None and step.state.status(question.id) in NEEDS_EVIDENCE
+    if wants_evidence and not _has_good_evidence(state, question):
+        if awaiting == Awaiting.EVIDENCE:
+            step.ask_evidence = True  # already asked; the change of answer does not repeat it
+            return
+        if _move(state.review, question.id, awaiting, question.id, Awaiting.EVIDENCE, session=session):
+            step.ask_evidence = True
+        return
+    _advance(step, awaiting=awaiting, session=session)
+
+
+def _advance(step: Step, *, awaiting: Awaiting, session: Session) -> None:
+    """Move the review to its next question, or complete it, unless someone else already did."""
+    state = step.state
+    following = state.next_question()
+    if following is None:
+        if _move(state.review, step.question.id, awaiting, None, None, session=session, complete=True):
+            step.completed = True
+        return
+    if _move(state.review, step.question.id, awaiting, following.id, Awaiting.ANSWER, session=session):
+        step.next_question = following
+
+
+def _move(
+    review: Review, from_question: str, from_awaiting: Awaiting, to_question: str | None,
+    to_awaiting: Awaiting | None, *, session: Session, complete: bool = False,
+) -> bool:
+    """Compare-and-set the awaited question; False when another request moved it first."""
+    values = {"awaiting_question_id": to_question, "awaiting": to_awaiting, "updated_at": utcnow()}
+    if complete:
+        values["status"] = ReviewStatus.COMPLETE
+    result = session.execute(
+        update(Review)
+        .where(Review.id == review.id, Review.awaiting_question_id == from_question, Review.awaiting == from_awaiting)
+        .values(**values)
+    )
+    if result.rowcount != 1:
+        return False
+    for key, value in values.items():
+        setattr(review, key, value)
+    return True
+
+
+def mark_summary_posted(review: Review, *, session: Session) -> None:
+    review.summary_posted_at = utcnow()
+    session.add(review)

@@ -1,0 +1,132 @@
+"""Initiatives by name: intake validation, creation, and look-up with helpful suggestions."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.domain import audit
+from bot.errors import NotFoundError
+from bot.framework import Framework, Tier
+from storage.models import Awaiting, Initiative, InitiativeCreate, Review, Workspace
+
+NAME_MAX = 80
+_USER_ID_PREFIXES = ("U", "W")
+
+
+def name_key(name: str) -> str:
+    """How names are compared: case and spacing do not make two initiatives different."""
+    return " ".join(name.split()).casefold()
+
+
+@dataclass(frozen=True)
+class IntakeErrors(Exception):
+    """Field errors for the intake form, keyed by field name."""
+
+    errors: dict[str, str]
+
+
+def workspace_for(team_id: str, *, session: Session) -> Workspace:
+    """The workspace row for a Slack team, created on first use (safe under concurrency)."""
+    found = session.exec(select(Workspace).where(Workspace.team_id == team_id)).first()
+    if found:
+        return found
+    try:
+        with session.begin_nested():
+            workspace = Workspace(team_id=team_id)
+            session.add(workspace)
+        return workspace
+    except IntegrityError:
+        return session.exec(select(Workspace).where(Workspace.team_id == team_id)).one()
+
+
+def validate_intake(form: InitiativeCreate, *, session: Session, today: date) -> dict[str, str]:
+    """Field errors for an intake form; empty when it may be saved."""
+    errors: dict[str, str] = {}
+    name = " ".join(form.name.split())
+    if not name:
+        errors["name"] = "Give the system a name, e.g. Invoice assistant."
+    elif len(name) > NAME_MAX:
+        errors["name"] = f"Keep the name to {NAME_MAX} characters."
+    elif _find(form.team_id, name, session=session):
+        errors["name"] = f"“{name}” is already used in this workspace. Pick another name."
+    if not form.purpose.strip():
+        errors["purpose"] = "Say what the system does and for whom."
+    for field, label in (("business_owner_id", "business owner"), ("technical_owner_id", "technical owner")):
+        if not getattr(form, field, "").startswith(_USER_ID_PREFIXES):
+            errors[field] = f"Choose the {label}."
+    if form.risk_tier not in {t.value for t in Tier}:
+        errors["risk_tier"] = "Choose a risk tier."
+    if not form.channel_id:
+        errors["channel_id"] = "Choose the team channel for updates."
+    if form.go_live_date and form.go_live_date < today:
+        errors["go_live_date"] = "The go/no-go date is in the past."
+    return errors
+
+
+def create_initiative(
+    form: InitiativeCreate, *, session: Session, framework: Framework, today: date,
+) -> tuple[Initiative, Review]:
+    """Save an initiative and open its review; raise IntakeErrors when the form is not valid."""
+    errors = validate_intake(form, session=session, today=today)
+    if errors:
+        raise IntakeErrors(errors)
+    workspace = workspace_for(form.team_id, session=session)
+    name = " ".join(form.name.split())
+    initiative = Initiative.model_validate(
+        form, update={"name": name, "name_key": name_key(name), "workspace_id": workspace.id},
+    )
+    try:
+        with session.begin_nested():
+            session.add(initiative)
+    except IntegrityError:
+        raise IntakeErrors({"name": f"“{name}” is already used in this workspace. Pick another name."}) from None
+    first = framework.questions_for(Tier(form.risk_tier))[0]
+    review = Review(
+        initiative_id=initiative.id, framework_version=framework.version, channel_id=form.channel_id,
+        awaiting_question_id=first.id, awaiting=Awaiting.ANSWER,
+    )
+    session.add(review)
+    session.flush()
+    audit.record(
+        session=session, kind="initiative_created", actor=form.created_by, workspace_id=workspace.id,
+        initiative_id=initiative.id, name=name, risk_tier=form.risk_tier, channel_id=form.channel_id,
+    )
+    return initiative, review
+
+
+def _find(team_id: str, name: str, *, session: Session) -> Initiative | None:
+    return session.exec(
+        select(Initiative).join(Workspace).where(
+            Workspace.team_id == team_id, Initiative.name_key == name_key(name),
+        )
+    ).first()
+
+
+def find_initiative(team_id: str, name: str, *, session: Session) -> Initiative:
+    """The initiative with this name, or NotFoundError that suggests close names."""
+    name = " ".join(name.split())
+    found = _find(team_id, name, session=session)
+    if found:
+        return found
+    names = session.exec(
+        select(Initiative.name).join(Workspace).where(Workspace.team_id == team_id).order_by(Initiative.name)
+    ).all()
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    if close:
+        hint = "Did you mean " + " or ".join(f"“{n}”" for n in close) + "?"
+    elif names:
+        hint = "Initiatives in this workspace: " + ", ".join(f"“{n}”" for n in names[:10]) + "."
+    else:
+        hint = "There are no initiatives yet: start one with `/readiness new <name>`."
+    raise NotFoundError(f"No initiative is called “{name}”. {hint}")
+
+
+def latest_review(initiative: Initiative, *, session: Session) -> Review:
+    return session.exec(
+        select(Review).where(Review.initiative_id == initiative.id).order_by(Review.id.desc())
+    ).first()

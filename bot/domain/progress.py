@@ -1,0 +1,101 @@
+"""Where a review stands: the current answer to each question, what to ask next, progress per area."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from bot.errors import NotFoundError
+from bot.framework import Area, Framework, Question, Tier
+from storage.models import Answer, AnswerStatus, Evidence, Initiative, Review
+
+DONE = (AnswerStatus.MET, AnswerStatus.PARTLY, AnswerStatus.NOT_YET, AnswerStatus.NA)
+MAX_SKIPS = 2  # a question skipped twice is not asked again; it stays open in the summary
+
+
+@dataclass(frozen=True)
+class AreaProgress:
+    area: Area
+    counts: Counter
+    total: int
+
+    @property
+    def answered(self) -> int:
+        return sum(self.counts[s] for s in DONE)
+
+
+@dataclass
+class ReviewState:
+    """A review with its answers, as of one read of the database."""
+
+    framework: Framework
+    initiative: Initiative
+    review: Review
+    history: list[Answer] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, review_id: int, *, session: Session, framework: Framework) -> ReviewState:
+        review = session.get(Review, review_id)
+        if review is None:
+            raise NotFoundError("This review no longer exists. Start a new one with `/readiness new <name>`.")
+        initiative = session.get(Initiative, review.initiative_id)
+        history = session.exec(select(Answer).where(Answer.review_id == review_id).order_by(Answer.id)).all()
+        evidence = session.exec(select(Evidence).where(Evidence.review_id == review_id).order_by(Evidence.id)).all()
+        return cls(framework, initiative, review, list(history), list(evidence))
+
+    @property
+    def tier(self) -> Tier:
+        return Tier(self.initiative.risk_tier)
+
+    @property
+    def questions(self) -> list[Question]:
+        return self.framework.questions_for(self.tier)
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def status(self, question_id: str) -> AnswerStatus | None:
+        """The current answer: the newest row of the history."""
+        for answer in reversed(self.history):
+            if answer.question_id == question_id:
+                return AnswerStatus(answer.status)
+        return None
+
+    def latest(self, question_id: str) -> Answer | None:
+        return next((a for a in reversed(self.history) if a.question_id == question_id), None)
+
+    def evidence_for(self, question_id: str) -> list[Evidence]:
+        return [e for e in self.evidence if e.question_id == question_id]
+
+    def next_question(self) -> Question | None:
+        """Unasked questions in order first; then skipped ones come back, once."""
+        skips = Counter(a.question_id for a in self.history if a.status == AnswerStatus.SKIPPED)
+        statuses = {q.id: self.status(q.id) for q in self.questions}
+        unasked = [q for q in self.questions if statuses[q.id] is None]
+        if unasked:
+            return unasked[0]
+        return next(
+            (q for q in self.questions
+             if statuses[q.id] == AnswerStatus.SKIPPED and skips[q.id] < MAX_SKIPS),
+            None,
+        )
+
+    def position(self, question: Question) -> tuple[int, int]:
+        """(number, total) of a question in this review, for 'Question 3 of 28'."""
+        return self.questions.index(question) + 1, len(self.questions)
+
+    def areas(self) -> list[AreaProgress]:
+        by_area: dict[str, list[Question]] = defaultdict(list)
+        for q in self.questions:
+            by_area[q.area].append(q)
+        return [
+            AreaProgress(area, Counter(self.status(q.id) for q in by_area[area.id]), len(by_area[area.id]))
+            for area in self.framework.areas if by_area[area.id]
+        ]
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for q in self.questions if self.status(q.id) in DONE)

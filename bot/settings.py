@@ -1,0 +1,54 @@
+"""One settings object, read from the environment (and .env) and checked at start-up."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+from bot.framework import DEFAULT_FRAMEWORK_PATH
+
+SLACK_API_URL = "https://slack.com/api/"
+WHERE = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-…) under OAuth & Permissions at https://api.slack.com/apps",
+    "SLACK_SIGNING_SECRET": "the Signing Secret under Basic Information at https://api.slack.com/apps",
+    "SLACK_APP_TOKEN": (
+        "an app-level token (xapp-…) with connections:write under Basic Information > App-Level Tokens "
+        "at https://api.slack.com/apps (or use `readiness-bot serve` for HTTP mode)"
+    ),
+}
+
+
+class SettingsError(Exception):
+    """A required setting is missing or wrong; the message is one line a person can act on."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str = field(repr=False)
+    slack_signing_secret: str = field(repr=False)
+    slack_app_token: str = field(repr=False)
+    database_url: str | None
+    slack_api_url: str
+    framework_path: Path
+
+    def require(self, *names: str) -> None:
+        for name in names:
+            if not getattr(self, name.lower()):
+                raise SettingsError(f"{name} is not set: put it in the environment or .env. It is {WHERE[name]}.")
+
+
+def load_settings(env_file: str | None = ".env") -> Settings:
+    if env_file:
+        load_dotenv(env_file)
+    api_url = os.environ.get("SLACK_API_URL") or SLACK_API_URL
+    return Settings(
+        slack_bot_token=os.environ.get("SLACK_BOT_TOKEN", ""),
+        slack_signing_secret=os.environ.get("SLACK_SIGNING_SECRET", ""),
+        slack_app_token=os.environ.get("SLACK_APP_TOKEN", ""),
+        database_url=os.environ.get("DATABASE_URL") or None,
+        slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+        framework_path=Path(os.environ.get("READINESS_FRAMEWORK") or DEFAULT_FRAMEWORK_PATH),
+    )

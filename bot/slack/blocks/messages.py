@@ -1,0 +1,245 @@
+"""Messages the bot posts: the review root, questions, evidence requests, summaries, status, help."""
+
+from __future__ import annotations
+
+from bot.domain.progress import AreaProgress, ReviewState
+from bot.domain.summary import Condition, Summary, Verdict
+from bot.framework import Framework, Question
+from bot.slack.blocks.limits import (
+    MAX_FALLBACK,
+    MAX_OPTION_TEXT,
+    MAX_OPTIONS,
+    context,
+    packed_sections,
+    section,
+    split_messages,
+)
+from bot.slack.ids import Action, question_ref
+from bot.text import from_plain, from_slack, shorten
+from storage.models import Answer, AnswerStatus, Initiative
+
+STATUS_LABELS = {
+    AnswerStatus.MET: "✅ Met",
+    AnswerStatus.PARTLY: "🟡 Partly",
+    AnswerStatus.NOT_YET: "❌ Not yet",
+    AnswerStatus.NA: "➖ N/A",
+    AnswerStatus.SKIPPED: "⏭️ Skipped",
+    None: "⬜ Not answered",
+}
+VERDICT_LABELS = {
+    Verdict.READY: "🟢 Ready",
+    Verdict.READY_WITH_CONDITIONS: "🟡 Ready with conditions",
+    Verdict.NOT_READY: "🔴 Not ready",
+}
+EVIDENCE_PREVIEW = 280
+COMMANDS = (
+    ("/readiness new <name>", "start a readiness review of an AI system (opens the intake form)"),
+    ("/readiness status <name>", "progress per area; go back to any question and change its answer"),
+    ("/readiness summary <name>", "post the verdict and every unmet condition to the team channel"),
+    ("/readiness continue <name>", "ask the current question again in the review thread"),
+    ("/readiness help", "this list"),
+)
+
+
+def status_label(status: AnswerStatus | None) -> str:
+    return STATUS_LABELS[status]
+
+
+def build_root_message(initiative: Initiative, framework: Framework, *, started_by: str) -> tuple[str, list[dict]]:
+    tier = framework.tier_info(initiative.risk_tier)
+    name = from_plain(initiative.name)
+    lines = [
+        f"*Risk tier:* {tier.label}: {from_plain(tier.meaning)}",
+        f"*Business owner:* <@{initiative.business_owner_id}>   *Technical owner:* <@{initiative.technical_owner_id}>",
+    ]
+    if initiative.go_live_date:
+        lines.append(f"*Go/no-go date:* {initiative.go_live_date.isoformat()}")
+    lines.append(f"*What it does:* {shorten(from_plain(initiative.purpose), 600)}")
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": shorten(f"Readiness review: {initiative.name}", 150)}},
+        section("\n".join(lines)),
+        context(
+            f"Started by <@{started_by}>. The questions follow in this thread, one at a time; anyone in this "
+            "channel can answer with the buttons or by replying yes, no, partly or n/a."
+        ),
+    ]
+    return f"Readiness review: {name}", blocks
+
+
+def build_question_message(state: ReviewState, question: Question) -> tuple[str, list[dict]]:
+    number, total = state.position(question)
+    area = state.framework.area(question.area)
+    blocks = [
+        section(f"*Question {number} of {total} · {area.name}*\n*{question.text}*"),
+        context(f"*Why it matters:* {question.why}"),
+        section(f"*Met looks like:* {question.met_looks_like}"),
+    ]
+    latest = state.latest(question.id)
+    if latest is not None:
+        blocks.append(context(_answered_line(latest)))
+    evidence = state.evidence_for(question.id)
+    if evidence:
+        blocks.append(context(f"*Evidence:* {shorten(from_slack(evidence[-1].text), EVIDENCE_PREVIEW)}"))
+    blocks.append({"type": "actions", "block_id": "answer", "elements": _answer_buttons(state, question)})
+    return f"Question {number} of {total}: {question.text}", blocks
+
+
+def _answered_line(answer: Answer) -> str:
+    when = answer.answered_at.strftime("%Y-%m-%d %H:%M UTC")
+    return f"*Answer:* {status_label(answer.status)} by <@{answer.answered_by}> · {when}"
+
+
+def _answer_buttons(state: ReviewState, question: Question) -> list[dict]:
+    value = question_ref(state.review.id, question.id)
+    current = state.status(question.id)
+    options = [
+        (Action.ANSWER_MET, "Met", AnswerStatus.MET),
+        (Action.ANSWER_PARTLY, "Partly", AnswerStatus.PARTLY),
+        (Action.ANSWER_NOT_YET, "Not yet", AnswerStatus.NOT_YET),
+    ]
+    if question.allow_na:
+        options.append((Action.ANSWER_NA, "N/A", AnswerStatus.NA))
+    buttons = []
+    for action, label, status in options:
+        button = {"type": "button", "action_id": action, "value": value, "text": {"type": "plain_text", "text": label}}
+        if current == status:
+            button["style"] = "primary"
+        buttons.append(button)
+    if current in (None, AnswerStatus.SKIPPED):
+        buttons.append({
+            "type": "button", "action_id": Action.SKIP, "value": value,
+            "text": {"type": "plain_text", "text": "Skip for now"},
+        })
+    return buttons
+
+
+def build_evidence_request(question: Question, status: AnswerStatus) -> str:
+    return (
+        f"Recorded {status_label(status)}. 📎 *Evidence, please:* {question.evidence.prompt}\n"
+        "Reply in this thread; your reply is stored with the answer."
+    )
+
+
+def build_answer_changed(question: Question, previous: AnswerStatus, now: AnswerStatus, user_id: str) -> str:
+    return (
+        f"↩️ <@{user_id}> changed “{question.text}” from {status_label(previous)} to {status_label(now)}. "
+        "The earlier answer is kept in the history."
+    )
+
+
+def build_evidence_saved(hint: str | None) -> str:
+    return hint or "📎 Evidence saved."
+
+
+def build_summary_messages(summary: Summary, framework: Framework) -> list[tuple[str, list[dict]]]:
+    """The summary as one or more messages, each valid Block Kit however large the framework is."""
+    initiative = summary.initiative
+    tier = framework.tier_info(summary.tier)
+    blockers = summary.blockers
+    others = [c for c in summary.conditions if not c.blocking]
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": shorten(f"Readiness summary: {initiative.name}", 150)}},
+        section(f"*Verdict:* {VERDICT_LABELS[summary.verdict]}"),
+        context(
+            f"Risk tier: {tier.label} · {summary.answered} of {summary.total} questions answered · "
+            f"business owner <@{initiative.business_owner_id}> · technical owner <@{initiative.technical_owner_id}>"
+        ),
+        {"type": "divider"},
+        *packed_sections(["*Status by area*", *(_area_line(p) for p in summary.areas)]),
+    ]
+    if blockers:
+        blocks.append({"type": "divider"})
+        blocks += packed_sections(
+            [f"*⛔ Blocking release at the {tier.label.lower()} tier ({len(blockers)})*",
+             *(_condition_line(c) for c in blockers)]
+        )
+    if others:
+        blocks.append({"type": "divider"})
+        blocks += packed_sections(
+            [f"*Other conditions to meet ({len(others)})*", *(_condition_line(c) for c in others)]
+        )
+    if not summary.conditions:
+        blocks.append(section("Every condition is met. 🎉"))
+    fallback = shorten(_summary_fallback(summary), MAX_FALLBACK)
+    return [(fallback, chunk) for chunk in split_messages(blocks)]
+
+
+def _area_line(progress: AreaProgress) -> str:
+    counts = progress.counts
+    parts = [f"{counts[s]} {STATUS_LABELS[s].split(' ', 1)[1].lower()}"
+             for s in (AnswerStatus.MET, AnswerStatus.PARTLY, AnswerStatus.NOT_YET, AnswerStatus.NA) if counts[s]]
+    open_count = progress.total - progress.answered
+    if open_count:
+        parts.append(f"{open_count} open")
+    icon = "✅" if counts[AnswerStatus.MET] + counts[AnswerStatus.NA] == progress.total else (
+        "❌" if counts[AnswerStatus.NOT_YET] or open_count else "🟡")
+    return f"{icon} *{progress.area.name}*: {', '.join(parts)}"
+
+
+def _condition_line(condition: Condition) -> str:
+    q = condition.question
+    return (
+        f"• {status_label(condition.status)}: *{shorten(q.text, 300)}*\n"
+        f"    Owner <@{condition.owner_id}> · Next step: {shorten(q.next_step, 400)}"
+    )
+
+
+def _summary_fallback(summary: Summary) -> str:
+    lines = [f"Readiness summary for {from_plain(summary.initiative.name)}: {summary.verdict.value}."]
+    if summary.conditions:
+        lines.append(f"{len(summary.conditions)} unmet conditions, {len(summary.blockers)} blocking release.")
+    lines += [f"- {c.question.text} ({status_label(c.status)})" for c in summary.conditions]
+    return "\n".join(lines)
+
+
+def build_status_message(state: ReviewState) -> tuple[str, list[dict]]:
+    """Progress per area, and a menu to go back to any question (one menu per 100 questions)."""
+    name = from_plain(state.initiative.name)
+    lines = [f"*{name}*: {state.answered} of {len(state.questions)} questions answered"]
+    lines += [_area_line(p) for p in state.areas()]
+    blocks = packed_sections(lines)
+    questions = state.questions
+    for start in range(0, len(questions), MAX_OPTIONS):
+        chunk = questions[start : start + MAX_OPTIONS]
+        blocks.append({
+            "type": "section",
+            "block_id": f"revisit_{start}",
+            "text": {"type": "mrkdwn", "text": "Go back to a question to see or change its answer:"},
+            "accessory": {
+                "type": "static_select",
+                "action_id": Action.REVISIT_QUESTION,
+                "placeholder": {"type": "plain_text", "text": "Choose a question"},
+                "options": [_question_option(state, q) for q in chunk],
+            },
+        })
+    return f"{name}: {state.answered} of {len(questions)} answered", blocks
+
+
+def _question_option(state: ReviewState, question: Question) -> dict:
+    number, _ = state.position(question)
+    mark = STATUS_LABELS[state.status(question.id)].split(" ", 1)[0]
+    return {
+        "text": {"type": "plain_text", "text": shorten(f"{mark} {number}. {question.text}", MAX_OPTION_TEXT)},
+        "value": question_ref(state.review.id, question.id),
+    }
+
+
+def build_help(intro: str | None = None) -> tuple[str, list[dict]]:
+    lines = [f"`{usage}`: {what}" for usage, what in COMMANDS]
+    blocks = ([section(intro)] if intro else []) + [
+        section("*Readiness Bot* runs a production-readiness review of an AI system, right here in Slack."),
+        section("\n".join(lines)),
+    ]
+    return (intro or "Readiness Bot commands") + "\n" + "\n".join(lines), blocks
+
+
+def build_start_prompt() -> tuple[str, list[dict]]:
+    text, blocks = build_help()
+    blocks.append({
+        "type": "actions",
+        "elements": [{
+            "type": "button", "action_id": Action.START_REVIEW, "style": "primary",
+            "text": {"type": "plain_text", "text": "Start a readiness review"},
+        }],
+    })
+    return text, blocks

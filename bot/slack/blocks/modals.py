@@ -1,0 +1,106 @@
+"""Modals: the intake form that starts a review, and reading its submitted values."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from bot.domain.initiatives import NAME_MAX
+from bot.framework import Framework
+from bot.slack.ids import Field, View
+from storage.models import InitiativeCreate
+
+
+def _input(field: Field, label: str, element: dict, *, optional: bool = False, hint: str | None = None) -> dict:
+    block = {
+        "type": "input",
+        "block_id": field,
+        "label": {"type": "plain_text", "text": label},
+        "element": {**element, "action_id": field},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = {"type": "plain_text", "text": hint}
+    return block
+
+
+def _text(placeholder: str, *, multiline: bool = True, max_length: int = 3000, initial: str = "") -> dict:
+    element = {
+        "type": "plain_text_input",
+        "multiline": multiline,
+        "max_length": max_length,
+        "placeholder": {"type": "plain_text", "text": placeholder},
+    }
+    if initial:
+        element["initial_value"] = initial
+    return element
+
+
+def build_intake_modal(framework: Framework, *, name: str, channel_id: str, team_id: str) -> dict:
+    """The intake form; private_metadata carries where it was opened from."""
+    tier_options = [
+        {
+            "text": {"type": "plain_text", "text": tier.label},
+            "description": {"type": "plain_text", "text": tier.meaning},
+            "value": tier.id.value,
+        }
+        for tier in framework.tiers
+    ]
+    channel_select = {
+        "type": "conversations_select",
+        "default_to_current_conversation": True,
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+    if channel_id:
+        channel_select["initial_conversation"] = channel_id
+    return {
+        "type": "modal",
+        "callback_id": View.INTAKE,
+        "private_metadata": json.dumps({"channel_id": channel_id, "team_id": team_id}),
+        "title": {"type": "plain_text", "text": "New readiness review"},
+        "submit": {"type": "plain_text", "text": "Start review"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _input(Field.NAME, "System name", _text("Invoice assistant", multiline=False, max_length=NAME_MAX,
+                                                     initial=name[:NAME_MAX])),
+            _input(Field.PURPOSE, "What it does and for whom",
+                   _text("The task or decision it supports, and who relies on it")),
+            _input(Field.DATA_SOURCES, "Data sources and systems of record",
+                   _text("Where its information comes from, and which system is the official record"),
+                   optional=True),
+            _input(Field.INTEGRATIONS, "Enterprise systems it must integrate with",
+                   _text("ERP, CRM, ticketing, identity provider…"), optional=True),
+            _input(Field.BUSINESS_OWNER, "Business owner", {"type": "users_select"},
+                   hint="Accountable for the outcome and adoption."),
+            _input(Field.TECHNICAL_OWNER, "Technical owner", {"type": "users_select"},
+                   hint="Accountable for model performance and infrastructure."),
+            _input(Field.RISK_TIER, "Risk tier: harm if it is wrong", {"type": "radio_buttons", "options": tier_options}),
+            _input(Field.CHANNEL, "Team channel for updates", channel_select),
+            _input(Field.GO_LIVE, "Go/no-go date", {"type": "datepicker"}, optional=True),
+        ],
+    }
+
+
+def read_intake(view: dict, *, user_id: str) -> InitiativeCreate:
+    """The submitted intake form as a domain object (validation is the domain's job)."""
+    values = view["state"]["values"]
+    meta = json.loads(view.get("private_metadata") or "{}")
+
+    def value(field: Field, key: str) -> str:
+        element = values.get(field, {}).get(field, {})
+        return (element.get(key) or "") if key != "selected_option" else ((element.get(key) or {}).get("value") or "")
+
+    go_live = value(Field.GO_LIVE, "selected_date")
+    return InitiativeCreate(
+        team_id=meta.get("team_id") or view.get("team_id", ""),
+        created_by=user_id,
+        name=value(Field.NAME, "value"),
+        purpose=value(Field.PURPOSE, "value"),
+        data_sources=value(Field.DATA_SOURCES, "value"),
+        integrations=value(Field.INTEGRATIONS, "value"),
+        business_owner_id=value(Field.BUSINESS_OWNER, "selected_user"),
+        technical_owner_id=value(Field.TECHNICAL_OWNER, "selected_user"),
+        risk_tier=value(Field.RISK_TIER, "selected_option"),
+        channel_id=value(Field.CHANNEL, "selected_conversation"),
+        go_live_date=date.fromisoformat(go_live) if go_live else None,
+    )

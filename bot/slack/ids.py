@@ -1,0 +1,51 @@
+"""Action, block and callback ids, named once and shared by builders and listeners."""
+
+from enum import StrEnum
+
+from storage.models import AnswerStatus
+
+
+class Action(StrEnum):
+    ANSWER_MET = "answer_met"
+    ANSWER_PARTLY = "answer_partly"
+    ANSWER_NOT_YET = "answer_not_yet"
+    ANSWER_NA = "answer_na"
+    SKIP = "skip_question"
+    START_REVIEW = "start_review"
+    REVISIT_QUESTION = "revisit_question"
+
+
+ANSWER_ACTIONS = {
+    Action.ANSWER_MET: AnswerStatus.MET,
+    Action.ANSWER_PARTLY: AnswerStatus.PARTLY,
+    Action.ANSWER_NOT_YET: AnswerStatus.NOT_YET,
+    Action.ANSWER_NA: AnswerStatus.NA,
+}
+
+
+class View(StrEnum):
+    INTAKE = "intake"
+
+
+class Field(StrEnum):
+    """Intake modal inputs: the block id and the action id are the same name."""
+
+    NAME = "name"
+    PURPOSE = "purpose"
+    DATA_SOURCES = "data_sources"
+    INTEGRATIONS = "integrations"
+    BUSINESS_OWNER = "business_owner_id"
+    TECHNICAL_OWNER = "technical_owner_id"
+    RISK_TIER = "risk_tier"
+    CHANNEL = "channel_id"
+    GO_LIVE = "go_live_date"
+
+
+def question_ref(review_id: int, question_id: str) -> str:
+    """A button value naming one question of one review."""
+    return f"{review_id}:{question_id}"
+
+
+def parse_question_ref(value: str) -> tuple[int, str] | None:
+    review, _, question = value.partition(":")
+    return (int(review), question) if review.isdigit() and question else None

@@ -1,0 +1,59 @@
+"""Replies in a review thread: evidence, written answers, notes."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from bot.domain.answering import reply
+from bot.slack import conversation
+from bot.slack.conversation import Services
+from storage.db import session_scope
+from storage.models import ProcessedEvent, Review
+
+HUMAN_SUBTYPES = {None, "file_share", "thread_broadcast"}
+
+
+def is_human_thread_reply(event: dict) -> bool:
+    """A person's reply in a thread: never the bot's own or any other bot's message, never an edit."""
+    return (
+        event.get("subtype") in HUMAN_SUBTYPES
+        and not event.get("bot_id")
+        and not event.get("bot_profile")
+        and bool(event.get("user"))
+        and bool(event.get("thread_ts"))
+        and event.get("thread_ts") != event.get("ts")
+    )
+
+
+def handle_message(body: dict, event: dict, client, context) -> None:
+    if not is_human_thread_reply(event):
+        return
+    services: Services = context["services"]
+    with session_scope(services.engine) as session:
+        review = session.exec(
+            select(Review).where(Review.channel_id == event["channel"], Review.thread_ts == event["thread_ts"])
+        ).first()
+        if review is None or not _first_delivery(session, body.get("event_id")):
+            return
+        step = reply(review.id, event.get("text") or "", user_id=event["user"], session=session,
+                     framework=services.framework)
+    if step is not None:
+        conversation.show_step(client, step, services, user_id=event["user"])
+
+
+def _first_delivery(session, event_id: str | None) -> bool:
+    """Mark the event handled; False when a retry of it was already handled."""
+    if not event_id:
+        return True
+    try:
+        with session.begin_nested():
+            session.add(ProcessedEvent(event_id=event_id))
+    except IntegrityError:
+        return False
+    return True
+
+
+def register(app: App) -> None:
+    app.event("message")(handle_message)

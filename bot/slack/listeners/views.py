@@ -1,0 +1,38 @@
+"""Modal submissions: the intake form."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from slack_bolt import App
+
+from bot.domain.initiatives import IntakeErrors, create_initiative
+from bot.domain.progress import ReviewState
+from bot.slack import conversation
+from bot.slack.blocks.modals import read_intake
+from bot.slack.conversation import Services
+from bot.slack.ids import View
+from storage.db import session_scope
+
+
+def handle_intake(ack, body: dict, view: dict, client, context) -> None:
+    """Validate in the ack (field errors stay in the modal), then start the review in the channel."""
+    services: Services = context["services"]
+    user_id = body["user"]["id"]
+    form = read_intake(view, user_id=user_id)
+    try:
+        with session_scope(services.engine) as session:
+            _, review = create_initiative(form, session=session, framework=services.framework, today=date.today())
+    except IntakeErrors as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    ack()
+    with session_scope(services.engine) as session:
+        state = ReviewState.load(review.id, session=session, framework=services.framework)
+    context["channel_id"] = json.loads(view.get("private_metadata") or "{}").get("channel_id")
+    conversation.start_thread(client, state, services, started_by=user_id)
+
+
+def register(app: App) -> None:
+    app.view(View.INTAKE)(handle_intake)

@@ -1,0 +1,123 @@
+"""SQLModel tables: workspaces, initiatives, reviews, the append-only answer history, evidence, audit."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts_column(**kwargs: Any) -> Any:
+    return Field(default_factory=utcnow, sa_column_kwargs=kwargs, sa_type=DateTime(timezone=True))
+
+
+class AnswerStatus(StrEnum):
+    MET = "met"
+    PARTLY = "partly"
+    NOT_YET = "not_yet"
+    NA = "na"
+    SKIPPED = "skipped"
+
+
+class ReviewStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETE = "complete"
+
+
+class Awaiting(StrEnum):
+    """What a reply in the review thread is taken as."""
+
+    ANSWER = "answer"
+    EVIDENCE = "evidence"
+
+
+class Workspace(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(unique=True, max_length=32)
+    created_at: datetime = _ts_column()
+
+
+class InitiativeBase(SQLModel):
+    name: str = Field(max_length=80)
+    purpose: str = Field(sa_type=Text)
+    data_sources: str = Field(default="", sa_type=Text)
+    integrations: str = Field(default="", sa_type=Text)
+    business_owner_id: str = Field(max_length=32)
+    technical_owner_id: str = Field(max_length=32)
+    risk_tier: str = Field(max_length=10)
+    channel_id: str = Field(max_length=32)
+    go_live_date: date | None = None
+
+
+class Initiative(InitiativeBase, table=True):
+    __table_args__ = (UniqueConstraint("workspace_id", "name_key", name="uq_initiative_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    name_key: str = Field(max_length=80)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _ts_column()
+
+
+class InitiativeCreate(InitiativeBase):
+    team_id: str
+    created_by: str
+
+
+class Review(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    framework_version: str = Field(max_length=40)
+    status: ReviewStatus = Field(default=ReviewStatus.IN_PROGRESS, sa_type=String(20))
+    channel_id: str = Field(max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32, index=True)
+    awaiting_question_id: str | None = Field(default=None, max_length=60)
+    awaiting: Awaiting | None = Field(default=None, sa_type=String(20))
+    created_at: datetime = _ts_column()
+    updated_at: datetime = _ts_column()
+    summary_posted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class Answer(SQLModel, table=True):
+    """One answer given to one question; never updated: the newest row is the current answer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    question_id: str = Field(max_length=60)
+    status: AnswerStatus = Field(sa_type=String(20))
+    answered_by: str = Field(max_length=32)
+    source: str = Field(max_length=20)
+    answered_at: datetime = _ts_column()
+
+
+class Evidence(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    question_id: str = Field(max_length=60)
+    text: str = Field(sa_type=Text)
+    provided_by: str = Field(max_length=32)
+    provided_at: datetime = _ts_column()
+
+
+class AuditEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int | None = Field(default=None, foreign_key="workspace.id", index=True)
+    initiative_id: int | None = Field(default=None, foreign_key="initiative.id", index=True)
+    actor: str = Field(max_length=32)
+    kind: str = Field(max_length=40)
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts_column()
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Slack event ids already handled, so a retried delivery is acted on once."""
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = _ts_column()
