@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -38,12 +38,15 @@ def build_client(settings: Settings) -> WebClient:
     )
 
 
-def build_app(settings: Settings, services: Services, *, verify_token: bool = True) -> App:
+def build_app(
+    settings: Settings, services: Services, *, verify_token: bool = True, executor: Executor | None = None,
+) -> App:
+    """The Bolt app; slow work runs on `executor` after the ack (a thread pool by default)."""
     app = App(
         client=build_client(settings),
         signing_secret=settings.slack_signing_secret or None,
         token_verification_enabled=verify_token,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
     )
 
     @app.middleware

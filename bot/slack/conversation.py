@@ -73,8 +73,6 @@ def show_step(client: WebClient, step: Step, services: Services, *, user_id: str
     thread = dict(channel=review.channel_id, thread_ts=review.thread_ts, retry_hint=retry_hint(state))
     if step.hint:
         delivery.tell(client, user=user_id, channel=review.channel_id, thread_ts=review.thread_ts, text=step.hint)
-    elif step.evidence_saved and step.recorded is None:
-        delivery.post(client, text=messages.build_evidence_saved(None), **thread)
     if step.changed_earlier_answer and review.awaiting_question_id != question.id:
         delivery.post(
             client, text=messages.build_answer_changed(question, step.previous, step.recorded, user_id), **thread,

@@ -127,10 +127,6 @@ def build_answer_changed(question: Question, previous: AnswerStatus, now: Answer
     )
 
 
-def build_evidence_saved(hint: str | None) -> str:
-    return hint or "📎 Evidence saved."
-
-
 def build_summary_messages(summary: Summary, framework: Framework) -> list[tuple[str, list[dict]]]:
     """The summary as one or more messages, each valid Block Kit however large the framework is."""
     initiative = summary.initiative
@@ -150,7 +146,7 @@ def build_summary_messages(summary: Summary, framework: Framework) -> list[tuple
     if blockers:
         blocks.append({"type": "divider"})
         blocks += packed_sections(
-            [f"*⛔ Blocking release at the {tier.label.lower()} tier ({len(blockers)})*",
+            [f"*⛔ Blocking release at this risk tier: {tier.label} ({len(blockers)})*",
              *(_condition_line(c) for c in blockers)]
         )
     if others:

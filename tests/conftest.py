@@ -1,0 +1,150 @@
+"""Fixtures: a real database (SQLite file, and PostgreSQL when a URL is given), a fake Slack, the served bot.
+
+PostgreSQL tests run when READINESS_TEST_POSTGRES_URL is set (e.g. postgresql+psycopg://root@127.0.0.1/test);
+they create and drop a database of their own. With READINESS_REQUIRE_POSTGRES=1 a missing URL fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+from bot.framework import DEFAULT_FRAMEWORK_PATH, load_framework
+from bot.settings import Settings
+from bot.slack.app import build_app
+from bot.slack.conversation import Services
+from bot.slack.server import make_server
+from storage.db import make_engine, migrate
+from tests.fake_slack import FakeSlack
+from tests.slack_requests import SIGNING_SECRET, SlackSender
+
+POSTGRES_URL = os.environ.get("READINESS_TEST_POSTGRES_URL")
+REQUIRE_POSTGRES = os.environ.get("READINESS_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session")
+def framework():
+    return load_framework(DEFAULT_FRAMEWORK_PATH)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    """One migrated database per backend for the whole run."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'readiness.db'}"
+        migrate(make_engine(url))
+        yield url
+        return
+    if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("READINESS_REQUIRE_POSTGRES=1 but READINESS_TEST_POSTGRES_URL is not set")
+        pytest.skip("PostgreSQL tests run when READINESS_TEST_POSTGRES_URL is set")
+    name = f"readiness_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    migrate(make_engine(url))
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url):
+    """The migrated database, emptied before each test."""
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def fake_slack():
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """The listeners' thread pool, remembering its work so tests can wait until it is all done."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=32, thread_name_prefix="listener")
+        self.futures = []
+        self._lock = threading.Lock()
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = super().submit(fn, *args, **kwargs)
+        with self._lock:
+            self.futures.append(future)
+        return future
+
+    def wait_idle(self, timeout: float = 15.0) -> None:
+        while True:
+            with self._lock:
+                pending = [f for f in self.futures if not f.done()]
+            if not pending:
+                return
+            done, not_done = wait(pending, timeout=timeout)
+            assert not not_done, "listeners still running"
+
+
+@dataclass
+class RunningBot:
+    """The bot served over HTTP by waitress against the fake Slack; restart() is a process restart."""
+
+    database_url: str
+    fake: FakeSlack
+    framework_path: object = DEFAULT_FRAMEWORK_PATH
+
+    def start(self) -> RunningBot:
+        self.settings = Settings(
+            slack_bot_token="xoxb-test-token", slack_signing_secret=SIGNING_SECRET, slack_app_token="",
+            database_url=self.database_url, slack_api_url=self.fake.url, framework_path=self.framework_path,
+        )
+        self.engine = make_engine(self.database_url)
+        self.services = Services(engine=self.engine, framework=load_framework(self.framework_path))
+        self.executor = TrackingExecutor()
+        self.app = build_app(self.settings, self.services, executor=self.executor)
+        self.server = make_server(self.app, self.engine, host="127.0.0.1", port=0)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.slack = SlackSender(self.url)
+        self.slack.response_url_base = self.fake.root + "/hooks"
+        return self
+
+    def stop(self) -> None:
+        self.executor.wait_idle()
+        self.server.task_dispatcher.shutdown()
+        for channel in list(self.server._map.values()):  # the listening socket, its trigger, open connections
+            channel.close()
+        self.thread.join(5)
+        self.executor.shutdown()
+        self.engine.dispose()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def idle(self) -> None:
+        self.executor.wait_idle()
+
+
+@pytest.fixture
+def bot(engine, database_url, fake_slack):
+    running = RunningBot(database_url, fake_slack).start()
+    yield running
+    running.stop()

@@ -1,0 +1,174 @@
+"""A small fake of Slack's Web API over real HTTP: records every call and can inject faults."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+FIXTURES = Path(__file__).parent / "fixtures" / "slack"
+BOT_USER_ID = "UBOT0001"
+BOT_ID = "BBOT0001"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict
+    headers: dict
+
+
+@dataclass
+class Fault:
+    status: int
+    body: dict
+    headers: dict = field(default_factory=dict)
+    times: int = 1
+
+
+class FakeSlack:
+    """Answers /api/<method> like Slack does; faults are consumed in order, per method."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._faults: dict[str, list[Fault]] = {}
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def root(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def url(self) -> str:
+        return self.root + "/api/"
+
+    def responses(self) -> list[dict]:
+        """What the bot sent to response_urls (ephemeral replies to commands and clicks)."""
+        return [c.params for c in self.calls_to("response_url")]
+
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # --- faults -------------------------------------------------------------------------------
+    def fail(self, method: str, error: str, *, times: int = 1) -> None:
+        self._add(method, Fault(200, {"ok": False, "error": error}, times=times))
+
+    def rate_limit(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
+        body = json.loads((FIXTURES / "api_ratelimited_429.json").read_text())["body"]
+        self._add(method, Fault(429, body, {"Retry-After": str(retry_after)}, times=times))
+
+    def server_error(self, method: str, *, status: int = 503, times: int = 1) -> None:
+        self._add(method, Fault(status, {"ok": False, "error": "service_unavailable"}, times=times))
+
+    def _add(self, method: str, fault: Fault) -> None:
+        with self._lock:
+            self._faults.setdefault(method, []).append(fault)
+
+    def _take_fault(self, method: str) -> Fault | None:
+        with self._lock:
+            faults = self._faults.get(method) or []
+            if not faults:
+                return None
+            fault = faults[0]
+            fault.times -= 1
+            if fault.times <= 0:
+                faults.pop(0)
+            return fault
+
+    # --- what was called ----------------------------------------------------------------------
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def posts(self, *, channel: str | None = None, thread_ts: str | None = None, top_level: bool = False) -> list[dict]:
+        """Messages posted (successfully), each with the ts Slack gave it."""
+        found = []
+        for call in self.calls_to("chat.postMessage"):
+            p = call.params
+            if "ts" not in p or (channel and p.get("channel") != channel):
+                continue
+            if thread_ts and p.get("thread_ts") != thread_ts:
+                continue
+            if top_level and p.get("thread_ts"):
+                continue
+            found.append(p)
+        return found
+
+    def wait_for(self, predicate, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.02)
+        raise AssertionError("Timed out waiting for the expected Slack calls")
+
+    # --- the HTTP side ------------------------------------------------------------------------
+    def _respond(self, method: str, params: dict) -> tuple[int, dict, dict]:
+        fault = self._take_fault(method)
+        if fault:
+            return fault.status, fault.body, fault.headers
+        if method == "auth.test":
+            body = json.loads((FIXTURES / "api_auth_test_bot.json").read_text())
+            return 200, {**body, "team_id": "T111", "user_id": BOT_USER_ID, "bot_id": BOT_ID}, {}
+        if method == "chat.postMessage":
+            ts = f"1700000000.{next(self._ts):06d}"
+            params["ts"] = ts
+            return 200, {"ok": True, "channel": params.get("channel"), "ts": ts,
+                         "message": {"text": params.get("text"), "ts": ts, "bot_id": BOT_ID}}, {}
+        if method == "chat.update":
+            return 200, {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}, {}
+        if method == "chat.postEphemeral":
+            return 200, {"ok": True, "message_ts": f"1700000001.{next(self._ts):06d}"}, {}
+        if method == "views.open":
+            view = params.get("view")
+            view = json.loads(view) if isinstance(view, str) else view
+            return 200, {"ok": True, "view": {**view, "id": f"V{next(self._ts):08d}", "state": {"values": {}}}}, {}
+        return 200, {"ok": True}, {}
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    params = json.loads(raw or "{}")
+                else:
+                    params = dict(parse_qsl(raw, keep_blank_values=True))
+                    for key in ("blocks", "view"):
+                        if isinstance(params.get(key), str):
+                            params[key] = json.loads(params[key])
+                method = "response_url" if self.path.startswith("/hooks/") else self.path.rsplit("/", 1)[-1]
+                call = Call(method, params, dict(self.headers))
+                status, body, headers = fake._respond(method, params)
+                with fake._lock:
+                    fake.calls.append(call)
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler

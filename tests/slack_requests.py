@@ -1,0 +1,128 @@
+"""Signed HTTP requests in Slack's real payload shapes (slash commands, events, interactivity)."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+FIXTURES = Path(__file__).parent / "fixtures" / "slack"
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TEAM = "T111"
+CHANNEL = "C111"
+
+
+def fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+@dataclass
+class Response:
+    status: int
+    body: str
+    elapsed: float
+
+    def json(self) -> dict:
+        return json.loads(self.body) if self.body else {}
+
+
+class SlackSender:
+    """Sends requests to the bot's /slack/events the way Slack does, signed with the app's secret."""
+
+    def __init__(self, base_url: str, secret: str = SIGNING_SECRET) -> None:
+        self.base_url = base_url
+        self.secret = secret
+        self._ids = itertools.count(1)
+
+    # --- transport ----------------------------------------------------------------------------
+    def post(self, body: str, content_type: str, *, timestamp: int | None = None, signature: str | None = None,
+             headers: dict | None = None) -> Response:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        sig = signature or SignatureVerifier(self.secret).generate_signature(timestamp=ts, body=body)
+        request = urllib.request.Request(
+            self.base_url + "/slack/events", data=body.encode(), method="POST",
+            headers={"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig,
+                     **(headers or {})},
+        )
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return Response(response.status, response.read().decode(), time.perf_counter() - started)
+        except urllib.error.HTTPError as error:
+            return Response(error.code, error.read().decode(), time.perf_counter() - started)
+
+    def form(self, fields: dict, **kwargs) -> Response:
+        return self.post(urlencode(fields), "application/x-www-form-urlencoded", **kwargs)
+
+    def interactive(self, payload: dict, **kwargs) -> Response:
+        return self.form({"payload": json.dumps(payload)}, **kwargs)
+
+    # --- payloads -----------------------------------------------------------------------------
+    def command(self, text: str, *, user: str = "U100", channel: str = CHANNEL, **kwargs) -> Response:
+        """A /readiness slash command, from Slack's real form body with our values."""
+        fields = dict(parse_qsl((FIXTURES / "command_body.txt").read_text().strip(), keep_blank_values=True))
+        fields.update(command="/readiness", text=text, user_id=user, channel_id=channel, team_id=TEAM,
+                      trigger_id=f"{next(self._ids)}.222.xxx",
+                      response_url=f"{self.response_url_base}/commands/{TEAM}/1/x")
+        return self.form(fields, **kwargs)
+
+    response_url_base = "http://127.0.0.1:9/hooks"  # replaced by tests with the fake's address
+
+    def click(self, action_id: str, value: str, *, user: str = "U100", channel: str = CHANNEL,
+              message_ts: str = "1700000000.000001", ephemeral: bool = False, selected: bool = False) -> Response:
+        """A block_actions payload for a button (or a static_select choice) in a bot message."""
+        payload = copy.deepcopy(fixture("block_actions_button.json"))
+        payload["user"].update(id=user, team_id=TEAM)
+        payload["team"]["id"] = TEAM
+        payload["channel"]["id"] = channel
+        payload["container"].update(channel_id=channel, message_ts=message_ts, is_ephemeral=ephemeral)
+        payload["message"]["ts"] = message_ts
+        payload["trigger_id"] = f"{next(self._ids)}.222.xxx"
+        payload["response_url"] = f"{self.response_url_base}/actions/{TEAM}/1/x"
+        action = payload["actions"][0]
+        action.update(action_id=action_id, block_id="answer")
+        if selected:
+            action.pop("value", None)
+            action.update(type="static_select", selected_option={"text": {"type": "plain_text", "text": "x"},
+                                                                  "value": value})
+        else:
+            action["value"] = value
+        return self.interactive(payload)
+
+    def submit_view(self, view: dict, values: dict, *, user: str = "U100") -> Response:
+        """A view_submission for a modal the bot opened, with the given {block_id: element state}."""
+        payload = copy.deepcopy(fixture("view_submission.json"))
+        payload["team"]["id"] = TEAM
+        payload["user"].update(id=user, team_id=TEAM)
+        payload["view"].update(
+            id=view.get("id", "V1"), team_id=TEAM, callback_id=view["callback_id"], blocks=view["blocks"],
+            private_metadata=view.get("private_metadata", ""),
+            state={"values": {block: {block: state} for block, state in values.items()}},
+        )
+        return self.interactive(payload)
+
+    def event(self, event: dict, *, event_id: str | None = None, retry_num: int | None = None) -> Response:
+        """An event_callback envelope around `event`, as Slack delivers it."""
+        envelope = copy.deepcopy(fixture("events_message_channel_thread_reply.json"))
+        envelope["team_id"] = TEAM
+        envelope["event"] = event
+        envelope["event_id"] = event_id or f"Ev{uuid.uuid4().hex[:12].upper()}"
+        headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else None
+        return self.post(json.dumps(envelope), "application/json", headers=headers)
+
+    def thread_reply(self, text: str, *, thread_ts: str, user: str = "U100", channel: str = CHANNEL,
+                     event_id: str | None = None, retry_num: int | None = None) -> Response:
+        base = fixture("events_message_channel_thread_reply.json")["event"]
+        ts = f"1700000500.{next(self._ids):06d}"
+        event = {**base, "user": user, "text": text, "channel": channel, "thread_ts": thread_ts, "ts": ts,
+                 "event_ts": ts, "team": TEAM, "user_team": TEAM, "source_team": TEAM, "parent_user_id": "UBOT0001"}
+        return self.event(event, event_id=event_id, retry_num=retry_num)
