@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 _SLACK_MARKUP = re.compile(r"<([^<>]*)>")
+_UNBREAKABLE = re.compile(r"<[^<>]*>|&(?:[a-zA-Z]+|#\d+);")
 ZWSP = "\u200b"
 
 
@@ -37,14 +38,13 @@ def _defuse(match: re.Match[str]) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
-    """Cut text to at most `limit` characters, marking the cut."""
+    """Cut text to at most `limit` characters, marking the cut; never inside <...> markup or an &entity;."""
     text = text.strip()
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1]
-    # never leave half a <...> markup or &entity; at the cut
-    for opener, closer in (("<", ">"), ("&", ";")):
-        start = cut.rfind(opener)
-        if start != -1 and cut.find(closer, start) == -1:
-            cut = cut[:start]
-    return cut.rstrip() + "…"
+    cut = limit - 1
+    for token in _UNBREAKABLE.finditer(text):
+        if token.start() < cut < token.end():
+            cut = token.start()
+            break
+    return text[:cut].rstrip() + "…"

@@ -129,9 +129,12 @@ class RunningBot:
     def stop(self) -> None:
         self.executor.wait_idle()
         self.server.task_dispatcher.shutdown()
-        for channel in list(self.server._map.values()):  # the listening socket, its trigger, open connections
-            channel.close()
+        channels = list(self.server._map.values())  # the listening socket, its trigger, open connections
+        self.server._map.clear()  # the serving loop ends once its map is empty...
+        self.server.pull_trigger()  # ...and this wakes it up to notice
         self.thread.join(5)
+        for channel in channels:
+            channel.close()
         self.executor.shutdown()
         self.engine.dispose()
 

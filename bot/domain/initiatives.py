@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
@@ -23,11 +22,12 @@ def name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-@dataclass(frozen=True)
 class IntakeErrors(Exception):
     """Field errors for the intake form, keyed by field name."""
 
-    errors: dict[str, str]
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
 
 
 def workspace_for(team_id: str, *, session: Session) -> Workspace:

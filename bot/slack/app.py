@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
@@ -14,11 +13,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.errors import UserFacingError
 from bot.settings import Settings
-from bot.slack import delivery, listeners
+from bot.slack import failures, listeners
 from bot.slack.conversation import Services
-from bot.text import from_plain
 
 logger = logging.getLogger(__name__)
 LISTENER_THREADS = 32
@@ -55,25 +52,5 @@ def build_app(
         next()
 
     listeners.register(app)
-    app.error(handle_error)
+    app.error(failures.handle_error)
     return app
-
-
-def handle_error(error: Exception, body: dict, client: WebClient, respond, context) -> None:
-    """Tell the person what went wrong in words they can act on; unexpected errors get a reference."""
-    if isinstance(error, UserFacingError):
-        text = from_plain(str(error))
-    else:
-        ref = uuid.uuid4().hex[:8]
-        logger.error("Unexpected error (ref %s)", ref, exc_info=error)
-        text = f"Sorry, something went wrong on my side (ref `{ref}`). Nothing you entered was lost; please try again."
-    if body.get("response_url"):
-        respond(text=text, response_type="ephemeral", replace_original=False)
-        return
-    user = context.get("user_id")
-    if user:
-        event = body.get("event") or {}
-        delivery.tell(
-            client, user=user, channel=context.get("channel_id"), text=text,
-            thread_ts=event.get("thread_ts"),
-        )

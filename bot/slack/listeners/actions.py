@@ -10,6 +10,7 @@ from bot.errors import NotFoundError
 from bot.slack import conversation, delivery
 from bot.slack.blocks import messages, modals
 from bot.slack.conversation import Services
+from bot.slack.failures import reports_errors
 from bot.slack.ids import ANSWER_ACTIONS, Action, parse_question_ref
 from storage.db import session_scope
 
@@ -80,7 +81,7 @@ def handle_start(ack, body: dict, client, context) -> None:
 
 def register(app: App) -> None:
     for action_id in ANSWER_ACTIONS:
-        app.action(action_id)(handle_answer)
-    app.action(Action.SKIP)(handle_skip)
-    app.action(Action.REVISIT_QUESTION)(handle_revisit)
-    app.action(Action.START_REVIEW)(handle_start)
+        app.action(action_id)(reports_errors(handle_answer))
+    app.action(Action.SKIP)(reports_errors(handle_skip))
+    app.action(Action.REVISIT_QUESTION)(reports_errors(handle_revisit))
+    app.action(Action.START_REVIEW)(reports_errors(handle_start))

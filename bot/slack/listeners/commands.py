@@ -11,6 +11,7 @@ from bot.domain.progress import ReviewState
 from bot.slack import conversation
 from bot.slack.blocks import messages, modals
 from bot.slack.conversation import Services
+from bot.slack.failures import reports_errors
 from bot.text import from_plain
 from storage.db import session_scope
 
@@ -61,4 +62,4 @@ def _state(team_id: str, name: str, services: Services) -> ReviewState:
 
 
 def register(app: App) -> None:
-    app.command(COMMAND)(handle_readiness)
+    app.command(COMMAND)(reports_errors(handle_readiness))

@@ -9,6 +9,7 @@ from sqlmodel import select
 from bot.domain.answering import reply
 from bot.slack import conversation
 from bot.slack.conversation import Services
+from bot.slack.failures import reports_errors
 from storage.db import session_scope
 from storage.models import ProcessedEvent, Review
 
@@ -56,4 +57,4 @@ def _first_delivery(session, event_id: str | None) -> bool:
 
 
 def register(app: App) -> None:
-    app.event("message")(handle_message)
+    app.event("message")(reports_errors(handle_message))

@@ -12,6 +12,7 @@ from bot.domain.progress import ReviewState
 from bot.slack import conversation
 from bot.slack.blocks.modals import read_intake
 from bot.slack.conversation import Services
+from bot.slack.failures import reports_errors
 from bot.slack.ids import View
 from storage.db import session_scope
 
@@ -35,4 +36,4 @@ def handle_intake(ack, body: dict, view: dict, client, context) -> None:
 
 
 def register(app: App) -> None:
-    app.view(View.INTAKE)(handle_intake)
+    app.view(View.INTAKE)(reports_errors(handle_intake))

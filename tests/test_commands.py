@@ -1,0 +1,83 @@
+"""/readiness and its subcommands, as Slack sends them."""
+
+from bot.slack.ids import Action
+from tests.review_driver import ReviewDriver
+
+
+def _ephemeral(bot) -> dict:
+    bot.idle()
+    reply = bot.fake.responses()[-1]
+    assert reply["response_type"] == "ephemeral"
+    return reply
+
+
+def test_help_lists_every_command(bot):
+    bot.slack.command("help")
+    text = _ephemeral(bot)["text"]
+    for sub in ("new", "status", "summary", "continue", "help"):
+        assert f"/readiness {sub}" in text
+
+
+def test_bare_command_offers_a_start_button_that_opens_the_intake(bot):
+    bot.slack.command("")
+    reply = _ephemeral(bot)
+    buttons = [e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert buttons[0]["action_id"] == Action.START_REVIEW
+    bot.slack.click(Action.START_REVIEW, "")
+    bot.idle()
+    view = bot.fake.calls_to("views.open")[-1].params["view"]
+    assert view["callback_id"] == "intake"
+
+
+def test_new_prefills_the_system_name(bot):
+    view = ReviewDriver(bot).open_intake("new Invoice assistant")
+    name_block = next(b for b in view["blocks"] if b["block_id"] == "name")
+    assert name_block["element"]["initial_value"] == "Invoice assistant"
+
+
+def test_unknown_subcommand_gets_help_not_an_error(bot):
+    bot.slack.command("frobnicate <!channel>")
+    text = _ephemeral(bot)["text"]
+    assert "I don't know `frobnicate`" in text and "/readiness new" in text
+
+
+def test_name_that_matches_nothing_suggests_close_names(bot):
+    ReviewDriver(bot).start("Invoice assistant")
+    bot.slack.command("status Invoice asistant")
+    text = _ephemeral(bot)["text"]
+    assert "No initiative is called" in text and "Did you mean “Invoice assistant”" in text
+
+
+def test_name_missing_after_a_subcommand_says_how_to_use_it(bot):
+    bot.slack.command("status")
+    assert "/readiness status &lt;name&gt;" in _ephemeral(bot)["text"] or "/readiness status <name>" in _ephemeral(bot)["text"]
+
+
+def test_status_shows_progress_per_area_and_goes_back_to_any_question(bot, framework):
+    driver = ReviewDriver(bot)
+    thread = driver.start("Invoice assistant", tier="low")
+    first = driver.current(thread)
+    driver.click(first, Action.ANSWER_NOT_YET)
+    bot.slack.command("status invoice assistant")
+    reply = _ephemeral(bot)
+    questions = framework.questions_for("low")
+    assert f"1 of {len(questions)} questions answered" in reply["blocks"][0]["text"]["text"]
+    menu = next(b for b in reply["blocks"] if b.get("accessory", {}).get("type") == "static_select")
+    options = menu["accessory"]["options"]
+    assert len(options) == len(questions)
+    bot.slack.click(Action.REVISIT_QUESTION, options[0]["value"], selected=True)
+    bot.idle()
+    reposted = driver.current(thread)
+    assert reposted.question_id == first.question_id and reposted.ts != first.ts
+    driver.click(reposted, Action.ANSWER_MET)
+    assert any("changed" in t for t in driver.thread_texts(thread))
+
+
+def test_continue_asks_the_current_question_again(bot):
+    driver = ReviewDriver(bot)
+    thread = driver.start("Invoice assistant")
+    before = driver.current(thread)
+    bot.slack.command("continue Invoice assistant")
+    bot.idle()
+    after = driver.current(thread)
+    assert after.question_id == before.question_id and after.ts != before.ts

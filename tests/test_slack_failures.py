@@ -1,0 +1,66 @@
+"""When Slack fails: retried where that helps, explained in plain words otherwise, nothing lost."""
+
+from sqlmodel import Session, select
+
+from bot.slack.ids import Action
+from storage.models import Answer, Initiative, Review
+from tests.review_driver import ReviewDriver, intake_values
+
+
+def test_rate_limited_post_waits_for_retry_after_and_goes_through(bot):
+    bot.fake.rate_limit("chat.postMessage", retry_after=1)
+    driver = ReviewDriver(bot)
+    thread = driver.start()
+    assert driver.current(thread)
+    statuses = [c.method for c in bot.fake.calls_to("chat.postMessage")]
+    assert len(statuses) == 3  # the 429, its retry (the root), the first question
+
+
+def test_server_errors_are_retried(bot):
+    bot.fake.server_error("chat.postMessage", status=503, times=2)
+    driver = ReviewDriver(bot)
+    thread = driver.start()
+    assert driver.current(thread)
+
+
+def test_bot_not_in_channel_is_explained_and_the_review_picks_up_later(bot, engine):
+    bot.fake.fail("chat.postMessage", "not_in_channel")
+    driver = ReviewDriver(bot)
+    view = driver.open_intake()
+    assert bot.slack.submit_view(view, intake_values("Invoice assistant")).status == 200
+    bot.idle()
+    told = [c.params["text"] for c in bot.fake.calls_to("chat.postEphemeral")]
+    assert "invite me there with `/invite @Readiness Bot`" in told[-1]
+    assert "/readiness continue Invoice assistant" in told[-1]
+    with Session(engine) as session:
+        assert session.exec(select(Initiative)).one().name == "Invoice assistant"
+        assert session.exec(select(Review)).one().thread_ts is None
+    bot.slack.command("continue Invoice assistant")
+    bot.idle()
+    root = bot.fake.posts(top_level=True)[-1]
+    assert root["text"].startswith("Readiness review")
+    assert driver.current(root["ts"])
+
+
+def test_channel_not_found_on_a_click_keeps_the_answer_and_says_why(bot, engine):
+    driver = ReviewDriver(bot)
+    thread = driver.start("Tiny", tier="low")
+    bot.fake.fail("chat.postMessage", "channel_not_found")
+    driver.click(driver.current(thread), Action.ANSWER_NOT_YET)
+    assert len(Session(engine).exec(select(Answer)).all()) == 1
+    assert "I can't post in <#C111>" in bot.fake.responses()[-1]["text"]
+
+
+def test_click_on_a_review_that_no_longer_exists_gets_an_explanation(bot):
+    bot.slack.click(Action.ANSWER_MET, "999999:ownership.business_owner")
+    bot.idle()
+    reply = bot.fake.responses()[-1]
+    assert reply["response_type"] == "ephemeral" and "no longer exists" in reply["text"]
+
+
+def test_unexpected_failure_gets_a_reference_not_a_stack_trace(bot):
+    bot.fake.fail("views.open", "invalid_arguments")
+    bot.slack.command("new Something")
+    bot.idle()
+    text = bot.fake.responses()[-1]["text"]
+    assert "something went wrong on my side (ref" in text and "Traceback" not in text
