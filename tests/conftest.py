@@ -19,7 +19,7 @@ from sqlmodel import SQLModel
 
 from bot.framework import DEFAULT_FRAMEWORK_PATH, load_framework
 from bot.settings import Settings
-from bot.slack.app import build_app
+from bot.slack.app import LISTENER_THREADS, build_app
 from bot.slack.conversation import Services
 from bot.slack.server import make_server
 from storage.db import make_engine, migrate
@@ -81,7 +81,7 @@ class TrackingExecutor(ThreadPoolExecutor):
     """The listeners' thread pool, remembering its work so tests can wait until it is all done."""
 
     def __init__(self) -> None:
-        super().__init__(max_workers=32, thread_name_prefix="listener")
+        super().__init__(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
         self.futures = []
         self._lock = threading.Lock()
 

@@ -36,6 +36,7 @@ class FakeSlack:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.latency = 0.0  # seconds each Web API call takes, to play a slow Slack
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -156,6 +157,8 @@ class FakeSlack:
                             params[key] = json.loads(params[key])
                 method = "response_url" if self.path.startswith("/hooks/") else self.path.rsplit("/", 1)[-1]
                 call = Call(method, params, dict(self.headers))
+                if fake.latency:
+                    time.sleep(fake.latency)
                 status, body, headers = fake._respond(method, params)
                 with fake._lock:
                     fake.calls.append(call)

@@ -18,7 +18,7 @@ from bot.slack import failures, listeners
 from bot.slack.conversation import Services
 
 logger = logging.getLogger(__name__)
-LISTENER_THREADS = 32
+LISTENER_THREADS = 64  # acks wait for a free thread: keep this above the requests expected at once
 
 
 def build_client(settings: Settings) -> WebClient:

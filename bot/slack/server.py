@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 from waitress.server import create_server
 
 EVENTS_PATH = "/slack/events"
-SERVER_THREADS = 16
+SERVER_THREADS = 32
 
 
 def build_wsgi(app: App, engine: Engine):
