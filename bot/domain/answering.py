@@ -7,7 +7,7 @@ event, advance the conversation once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlmodel import Session
@@ -42,7 +42,6 @@ class Step:
     next_question: Question | None = None
     completed: bool = False
     hint: str | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def changed_earlier_answer(self) -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from bot.domain.answering import Step, mark_summary_posted
 from bot.domain.progress import ReviewState
 from bot.domain.summary import summarize
-from bot.framework import Framework
+from bot.framework import Framework, Question
 from bot.slack import delivery
 from bot.slack.blocks import messages
 from bot.text import from_plain
@@ -58,7 +58,7 @@ def ask_current(client: WebClient, state: ReviewState, services: Services) -> No
     ask(client, state, question)
 
 
-def ask(client: WebClient, state: ReviewState, question) -> None:
+def ask(client: WebClient, state: ReviewState, question: Question) -> None:
     text, blocks = messages.build_question_message(state, question)
     delivery.post(
         client, channel=state.review.channel_id, thread_ts=state.review.thread_ts, text=text, blocks=blocks,
