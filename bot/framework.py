@@ -144,9 +144,8 @@ def _no_repeats(kind: str, ids: list[str]) -> None:
         seen.add(item)
 
 
-def load_framework(path: Path | str = DEFAULT_FRAMEWORK_PATH) -> Framework:
-    """Read and validate a framework file; raise FrameworkError with one readable line."""
-    path = Path(path)
+def read_yaml(path: Path) -> dict:
+    """A YAML mapping from a file; FrameworkError (one line, naming the file) if it cannot be had."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -156,11 +155,18 @@ def load_framework(path: Path | str = DEFAULT_FRAMEWORK_PATH) -> Framework:
     except yaml.YAMLError as exc:
         raise FrameworkError(f"{path}: not valid YAML ({_yaml_problem(exc)})") from None
     if not isinstance(raw, dict):
-        raise FrameworkError(f"{path}: expected a mapping with name, version, tiers, areas, questions")
+        raise FrameworkError(f"{path}: expected a mapping of settings at the top of the file")
+    return raw
+
+
+def load_framework(path: Path | str = DEFAULT_FRAMEWORK_PATH) -> Framework:
+    """Read and validate a framework file; raise FrameworkError with one readable line."""
+    path = Path(path)
+    raw = read_yaml(path)
     try:
         return Framework.model_validate(raw)
     except ValidationError as exc:
-        raise FrameworkError(f"{path}: {_first_problem(exc, raw)}") from None
+        raise FrameworkError(f"{path}: {describe_validation_error(exc, raw)}") from None
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
@@ -169,7 +175,7 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return f"line {mark.line + 1}: {problem}" if mark else problem
 
 
-def _first_problem(exc: ValidationError, raw: dict) -> str:
+def describe_validation_error(exc: ValidationError, raw: dict) -> str:
     """Describe the first validation error by the item it concerns (e.g. question trust.sources)."""
     err = exc.errors()[0]
     loc = list(err["loc"])

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -121,3 +121,77 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = _ts_column()
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+class Outcome(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ReleaseRequest(SQLModel, table=True):
+    """A request to release an initiative, pinned to the answers as they were when it was made."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    review_id: int = Field(foreign_key="review.id")
+    requested_by: str = Field(max_length=32)
+    tier: str = Field(max_length=10)
+    verdict: str = Field(max_length=40)
+    status: RequestStatus = Field(default=RequestStatus.PENDING, sa_type=String(20))
+    approvals_channel: str = Field(max_length=32)
+    pinned: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reject_reason: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = _ts_column()
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    reminded_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    stale_since: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class Waiver(SQLModel, table=True):
+    """Permission to release with one blocking condition unmet: why, who fixes it, by when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="releaserequest.id", index=True)
+    question_id: str = Field(max_length=60)
+    reason: str = Field(sa_type=Text)
+    owner_id: str = Field(max_length=32)
+    due_date: date
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _ts_column()
+
+
+class Decision(SQLModel, table=True):
+    """One approver role's decision; superseded (not deleted) when a changed answer asks the role again."""
+
+    __table_args__ = (
+        Index(
+            "uq_decision_active_role", "request_id", "role", unique=True,
+            sqlite_where=text("superseded_at IS NULL"), postgresql_where=text("superseded_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="releaserequest.id", index=True)
+    role: str = Field(max_length=60)
+    approver_id: str = Field(max_length=32)
+    outcome: Outcome = Field(sa_type=String(20))
+    reason: str | None = Field(default=None, sa_type=Text)
+    decided_at: datetime = _ts_column()
+    superseded_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class RequestMessage(SQLModel, table=True):
+    """A copy of a release request posted in Slack (approvals channel or a DM), updated in place."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="releaserequest.id", index=True)
+    channel_id: str = Field(max_length=32)
+    ts: str = Field(max_length=32)

@@ -47,7 +47,8 @@ def test_channel_not_found_on_a_click_keeps_the_answer_and_says_why(bot, engine)
     thread = driver.start("Tiny", tier="low")
     bot.fake.fail("chat.postMessage", "channel_not_found")
     driver.click(driver.current(thread), Action.ANSWER_NOT_YET)
-    assert len(Session(engine).exec(select(Answer)).all()) == 1
+    with Session(engine) as session:
+        assert len(session.exec(select(Answer)).all()) == 1
     assert "I can't post in <#C111>" in bot.fake.responses()[-1]["text"]
 
 
