@@ -19,10 +19,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.slack.ids import Action  # noqa: E402
+from storage.db import make_engine, migrate  # noqa: E402
 from tests.conftest import RunningBot  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
 from tests.review_driver import ReviewDriver  # noqa: E402
-from storage.db import make_engine, migrate  # noqa: E402
 
 CONCURRENT = 50
 

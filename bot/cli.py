@@ -9,6 +9,7 @@ import sys
 
 from slack_bolt.error import BoltError
 
+from bot.errors import UserFacingError
 from bot.framework import FrameworkError
 from bot.settings import SettingsError, load_settings
 
@@ -31,8 +32,9 @@ def _serve(args: argparse.Namespace) -> None:
     from bot.runtime import start
     from bot.slack.server import make_server
 
-    app, services = start(load_settings(), required=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
-    server = make_server(app, services.engine, host=args.host, port=args.port)
+    settings = load_settings()
+    app, services = start(settings, required=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
+    server = make_server(app, services, host=args.host, port=args.port, gate_token=settings.gate_token)
     logger.info("Readiness Bot is serving on http://%s:%s/slack/events", args.host, server.effective_port)
     server.run()
 
@@ -45,6 +47,29 @@ def _migrate(_args: argparse.Namespace) -> None:
     print("Database is at the newest schema.")
 
 
+def _gate(args: argparse.Namespace) -> int:
+    from bot.domain.approvals import gate
+    from bot.framework import load_framework
+    from storage.db import make_engine, session_scope
+
+    settings = load_settings()
+    framework = load_framework(settings.framework_path)
+    with session_scope(make_engine(settings.database_url)) as session:
+        result = gate(args.name, team_id=args.team, session=session, framework=framework)
+    print(result.reason)
+    return 0 if result.allowed else 1
+
+
+def _remind(_args: argparse.Namespace) -> None:
+    from bot.runtime import start
+    from bot.slack.approval_flow import run_sweep
+    from storage.models import utcnow
+
+    app, services = start(load_settings(), required=("SLACK_BOT_TOKEN",))
+    for line in run_sweep(app.client, services, utcnow()) or ["nothing to remind or expire"]:
+        print(line)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="readiness-bot", description="Production-readiness reviews in Slack.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -54,6 +79,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="0.0.0.0")
     serve.set_defaults(func=_serve)
     commands.add_parser("migrate", help="bring the database to the newest schema").set_defaults(func=_migrate)
+    gate = commands.add_parser("gate", help="exit 0 only if the newest release request is approved and not stale")
+    gate.add_argument("name", help="the initiative's name")
+    gate.add_argument("--team", help="the Slack team id, when the name exists in several workspaces")
+    gate.set_defaults(func=_gate)
+    commands.add_parser("remind", help="remind pending release approvers, expire old requests").set_defaults(
+        func=_remind)
     return root
 
 
@@ -62,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     args = parser().parse_args(argv)
     try:
-        args.func(args)
-    except (SettingsError, FrameworkError) as problem:
+        return args.func(args) or 0
+    except (SettingsError, FrameworkError, UserFacingError) as problem:
         print(f"readiness-bot: {problem}", file=sys.stderr)
         return 2
     except BoltError as problem:
@@ -71,7 +102,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 0
-    return 0
 
 
 if __name__ == "__main__":

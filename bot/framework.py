@@ -87,12 +87,12 @@ class Question(_Strict):
             raise ValueError("tiers lists a tier twice")
         return tiers
 
-    def asked_at(self, tier: Tier) -> bool:
-        return tier in self.tiers
+    def asked_at(self, tier: Tier | str) -> bool:
+        return Tier(tier) in self.tiers
 
-    def blocks_at(self, tier: Tier) -> bool:
+    def blocks_at(self, tier: Tier | str) -> bool:
         """Whether an unmet answer to this question blocks release at this tier."""
-        return self.blocks_from is not None and tier.rank >= self.blocks_from.rank
+        return self.blocks_from is not None and Tier(tier).rank >= self.blocks_from.rank
 
 
 class Framework(_Strict):
@@ -131,7 +131,7 @@ class Framework(_Strict):
     def tier_info(self, tier: Tier) -> TierInfo:
         return next(t for t in self.tiers if t.id == tier)
 
-    def questions_for(self, tier: Tier) -> list[Question]:
+    def questions_for(self, tier: Tier | str) -> list[Question]:
         """The questions asked at a tier, in the framework's order."""
         return [q for q in self.questions if q.asked_at(tier)]
 

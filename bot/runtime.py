@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.approval_policy import load_policy
 from bot.framework import load_framework
+from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import build_app
-from bot.slack.conversation import Services
 from storage.db import make_engine, migrate
 
 
@@ -15,7 +16,9 @@ def start(settings: Settings, *, required: tuple[str, ...], verify_token: bool =
     """Everything the bot needs, or a SettingsError / FrameworkError naming the first problem."""
     settings.require(*required)
     framework = load_framework(settings.framework_path)
+    policy = load_policy(settings.policy_path)
     engine = make_engine(settings.database_url)
     migrate(engine)
-    services = Services(engine=engine, framework=framework)
+    services = Services(engine=engine, framework=framework, policy=policy,
+                        approvals_channel=settings.approvals_channel)
     return build_app(settings, services, verify_token=verify_token), services

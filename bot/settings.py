@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from bot.approval_policy import DEFAULT_POLICY_PATH
 from bot.framework import DEFAULT_FRAMEWORK_PATH
 
 SLACK_API_URL = "https://slack.com/api/"
@@ -33,6 +34,9 @@ class Settings:
     database_url: str | None
     slack_api_url: str
     framework_path: Path
+    policy_path: Path = DEFAULT_POLICY_PATH
+    approvals_channel: str = ""
+    gate_token: str = field(default="", repr=False)
 
     def require(self, *names: str) -> None:
         for name in names:
@@ -51,4 +55,7 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         database_url=os.environ.get("DATABASE_URL") or None,
         slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
         framework_path=Path(os.environ.get("READINESS_FRAMEWORK") or DEFAULT_FRAMEWORK_PATH),
+        policy_path=Path(os.environ.get("READINESS_APPROVAL_POLICY") or DEFAULT_POLICY_PATH),
+        approvals_channel=os.environ.get("READINESS_APPROVALS_CHANNEL", ""),
+        gate_token=os.environ.get("READINESS_GATE_TOKEN", ""),
     )

@@ -17,10 +17,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
+from bot.approval_policy import DEFAULT_POLICY_PATH, load_policy
 from bot.framework import DEFAULT_FRAMEWORK_PATH, load_framework
+from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import LISTENER_THREADS, build_app
-from bot.slack.conversation import Services
 from bot.slack.server import make_server
 from storage.db import make_engine, migrate
 from tests.fake_slack import FakeSlack
@@ -28,6 +29,7 @@ from tests.slack_requests import SIGNING_SECRET, SlackSender
 
 POSTGRES_URL = os.environ.get("READINESS_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("READINESS_REQUIRE_POSTGRES") == "1"
+GATE_TOKEN = "gate-token-for-tests"
 
 
 @pytest.fixture(scope="session")
@@ -108,6 +110,7 @@ class RunningBot:
     database_url: str
     fake: FakeSlack
     framework_path: object = DEFAULT_FRAMEWORK_PATH
+    approvals_channel: str = ""
 
     def start(self) -> RunningBot:
         self.settings = Settings(
@@ -115,10 +118,11 @@ class RunningBot:
             database_url=self.database_url, slack_api_url=self.fake.url, framework_path=self.framework_path,
         )
         self.engine = make_engine(self.database_url)
-        self.services = Services(engine=self.engine, framework=load_framework(self.framework_path))
+        self.services = Services(engine=self.engine, framework=load_framework(self.framework_path),
+                                 policy=load_policy(DEFAULT_POLICY_PATH), approvals_channel=self.approvals_channel)
         self.executor = TrackingExecutor()
         self.app = build_app(self.settings, self.services, executor=self.executor)
-        self.server = make_server(self.app, self.engine, host="127.0.0.1", port=0)
+        self.server = make_server(self.app, self.services, host="127.0.0.1", port=0, gate_token=GATE_TOKEN)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.server.effective_port}"

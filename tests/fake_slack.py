@@ -37,6 +37,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.latency = 0.0  # seconds each Web API call takes, to play a slow Slack
+        self.usergroups: dict[str, list[str]] = {}
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -139,6 +140,16 @@ class FakeSlack:
             view = params.get("view")
             view = json.loads(view) if isinstance(view, str) else view
             return 200, {"ok": True, "view": {**view, "id": f"V{next(self._ts):08d}", "state": {"values": {}}}}, {}
+        if method == "conversations.open":
+            return 200, {"ok": True, "channel": {"id": "D" + str(params.get("users", "")).lstrip("UW")}}, {}
+        if method == "chat.getPermalink":
+            ts = str(params.get("message_ts", "")).replace(".", "")
+            return 200, {"ok": True, "permalink": f"https://example.slack.com/archives/{params.get('channel')}/p{ts}"}, {}
+        if method == "usergroups.users.list":
+            users = self.usergroups.get(params.get("usergroup", ""))
+            if users is None:
+                return 200, {"ok": False, "error": "no_such_subteam"}, {}
+            return 200, {"ok": True, "users": users}, {}
         return 200, {"ok": True}, {}
 
     def _handler(self):

@@ -57,7 +57,7 @@ def test_manifest_declares_what_the_app_uses():
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == [COMMAND]
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"commands", "chat:write", "channels:history",
-                                                              "groups:history"}
+                                                              "groups:history", "im:write", "usergroups:read"}
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"message.channels", "message.groups"}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.domain import audit
-from bot.errors import NotFoundError
+from bot.errors import NotFoundError, UserFacingError
 from bot.framework import Framework, Tier
 from storage.models import Awaiting, Initiative, InitiativeCreate, Review, Workspace
 
@@ -130,3 +130,15 @@ def latest_review(initiative: Initiative, *, session: Session) -> Review:
     return session.exec(
         select(Review).where(Review.initiative_id == initiative.id).order_by(Review.id.desc())
     ).first()
+
+
+def find_anywhere(name: str, *, team_id: str | None, session: Session) -> Initiative:
+    """By name in one workspace, or in the only workspace that has it (for the deploy gate)."""
+    if team_id:
+        return find_initiative(team_id, name, session=session)
+    found = session.exec(select(Initiative).where(Initiative.name_key == name_key(name))).all()
+    if not found:
+        raise NotFoundError(f"No initiative is called “{' '.join(name.split())}”.")
+    if len(found) > 1:
+        raise UserFacingError(f"“{found[0].name}” exists in {len(found)} workspaces: say which with the team id.")
+    return found[0]

@@ -13,9 +13,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.services import Services
 from bot.settings import Settings
 from bot.slack import failures, listeners
-from bot.slack.conversation import Services
 
 logger = logging.getLogger(__name__)
 LISTENER_THREADS = 64  # acks wait for a free thread: keep this above the requests expected at once

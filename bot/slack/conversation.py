@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from slack_sdk import WebClient
-from sqlalchemy import Engine
 
 from bot.domain.answering import Step, mark_summary_posted
 from bot.domain.progress import ReviewState
 from bot.domain.summary import summarize
-from bot.framework import Framework, Question
+from bot.framework import Question
+from bot.services import Services
 from bot.slack import delivery
+from bot.slack.approval_flow import after_answer
 from bot.slack.blocks import messages
 from bot.text import from_plain
 from storage.db import session_scope
 from storage.models import Review
-
-
-@dataclass(frozen=True)
-class Services:
-    """What listeners need besides Slack: the database and the framework."""
-
-    engine: Engine
-    framework: Framework
 
 
 def retry_hint(state: ReviewState) -> str:
@@ -83,6 +74,8 @@ def show_step(client: WebClient, step: Step, services: Services, *, user_id: str
         ask(client, state, step.next_question)
     if step.completed:
         post_summary(client, state, services)
+    if step.recorded not in (None, step.previous):
+        after_answer(client, services, state.initiative.id)
 
 
 def post_summary(client: WebClient, state: ReviewState, services: Services) -> None:

@@ -13,6 +13,9 @@ class Action(StrEnum):
     SKIP = "skip_question"
     START_REVIEW = "start_review"
     REVISIT_QUESTION = "revisit_question"
+    REQUEST_RELEASE = "request_release"
+    APPROVE = "approve_release"
+    REJECT = "reject_release"
 
 
 ANSWER_ACTIONS = {
@@ -25,6 +28,8 @@ ANSWER_ACTIONS = {
 
 class View(StrEnum):
     INTAKE = "intake"
+    RELEASE_REQUEST = "release_request"
+    REJECT_REASON = "reject_reason"
 
 
 class Field(StrEnum):

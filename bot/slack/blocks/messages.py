@@ -36,6 +36,7 @@ COMMANDS = (
     ("/readiness new <name>", "start a readiness review of an AI system (opens the intake form)"),
     ("/readiness status <name>", "progress per area; go back to any question and change its answer"),
     ("/readiness summary <name>", "post the verdict and every unmet condition to the team channel"),
+    ("/readiness release <name>", "ask the approvers the risk tier requires to approve a production release"),
     ("/readiness continue <name>", "ask the current question again in the review thread"),
     ("/readiness help", "this list"),
 )
@@ -156,8 +157,16 @@ def build_summary_messages(summary: Summary, framework: Framework) -> list[tuple
         )
     if not summary.conditions:
         blocks.append(section("Every condition is met. 🎉"))
+    blocks.append(request_button(initiative))
     fallback = shorten(_summary_fallback(summary), MAX_FALLBACK)
     return [(fallback, chunk) for chunk in split_messages(blocks)]
+
+
+def request_button(initiative: Initiative) -> dict:
+    return {"type": "actions", "elements": [{
+        "type": "button", "action_id": Action.REQUEST_RELEASE, "value": str(initiative.id),
+        "text": {"type": "plain_text", "text": "Request release approval"},
+    }]}
 
 
 def _area_line(progress: AreaProgress) -> str:

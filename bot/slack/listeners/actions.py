@@ -7,9 +7,9 @@ from slack_bolt import App
 from bot.domain import answering
 from bot.domain.progress import ReviewState
 from bot.errors import NotFoundError
+from bot.services import Services
 from bot.slack import conversation, delivery
 from bot.slack.blocks import messages, modals
-from bot.slack.conversation import Services
 from bot.slack.failures import reports_errors
 from bot.slack.ids import ANSWER_ACTIONS, Action, parse_question_ref
 from storage.db import session_scope

@@ -8,15 +8,16 @@ from slack_bolt import App
 
 from bot.domain.initiatives import find_initiative, latest_review
 from bot.domain.progress import ReviewState
+from bot.services import Services
 from bot.slack import conversation
 from bot.slack.blocks import messages, modals
-from bot.slack.conversation import Services
 from bot.slack.failures import reports_errors
+from bot.slack.listeners.approvals import open_request_form
 from bot.text import from_plain
 from storage.db import session_scope
 
 COMMAND = "/readiness"
-NEEDS_NAME = {"status", "summary", "continue"}
+NEEDS_NAME = {"status", "summary", "continue", "release"}
 
 
 def handle_readiness(ack, command: dict, respond, client, context) -> None:
@@ -43,6 +44,9 @@ def handle_readiness(ack, command: dict, respond, client, context) -> None:
         reply, blocks = messages.build_help(f"Which initiative? Use `/readiness {sub} <name>`.")
     else:
         state = _state(command["team_id"], name, services)
+        if sub == "release":
+            open_request_form(client, command["trigger_id"], state.initiative.id, services)
+            return
         if sub == "status":
             reply, blocks = messages.build_status_message(state)
         elif sub == "summary":

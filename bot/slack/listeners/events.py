@@ -7,8 +7,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot.domain.answering import reply
+from bot.services import Services
 from bot.slack import conversation
-from bot.slack.conversation import Services
 from bot.slack.failures import reports_errors
 from storage.db import session_scope
 from storage.models import ProcessedEvent, Review

@@ -9,9 +9,9 @@ from slack_bolt import App
 
 from bot.domain.initiatives import IntakeErrors, create_initiative
 from bot.domain.progress import ReviewState
+from bot.services import Services
 from bot.slack import conversation
 from bot.slack.blocks.modals import read_intake
-from bot.slack.conversation import Services
 from bot.slack.failures import reports_errors
 from bot.slack.ids import View
 from storage.db import session_scope

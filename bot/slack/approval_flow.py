@@ -1,0 +1,170 @@
+"""Release approval in Slack: posting requests, DMing approvers, updating every copy, staleness, reminders."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import select
+
+from bot.domain import approvals
+from bot.domain.approvals import RequestView, StaleResult
+from bot.errors import SlackDeliveryError
+from bot.services import Services
+from bot.slack import delivery
+from bot.slack.blocks.approvals import build_request_message
+from bot.text import from_plain
+from storage.db import session_scope
+from storage.models import RequestMessage, RequestStatus, utcnow
+
+logger = logging.getLogger(__name__)
+
+
+class Membership:
+    """Who belongs to an approver group: members named in the policy, or a Slack user group's members."""
+
+    def __init__(self, client: WebClient, services: Services) -> None:
+        self.client = client
+        self.policy = services.policy
+        self._usergroups: dict[str, set[str]] = {}
+
+    def members(self, role: str) -> set[str]:
+        group = self.policy.groups[role]
+        members = set(group.member_ids())
+        usergroup = group.usergroup_id()
+        if usergroup:
+            if usergroup not in self._usergroups:
+                try:
+                    users = self.client.usergroups_users_list(usergroup=usergroup)["users"]
+                except SlackApiError as error:
+                    logger.warning("Could not list user group %s: %s", usergroup, error.response.get("error"))
+                    users = []
+                self._usergroups[usergroup] = set(users)
+            members |= self._usergroups[usergroup]
+        return members
+
+    def is_member(self, role: str, user_id: str) -> bool:
+        return user_id in self.members(role)
+
+    def people_for(self, view: RequestView, roles=None) -> list[str]:
+        """Everyone who may decide for the given roles (default: the roles still pending)."""
+        people: list[str] = []
+        for role in roles if roles is not None else view.pending_roles():
+            found = role.people if role.role in approvals.OWNER_ROLES else sorted(self.members(role.role))
+            people += [p for p in found if p not in people]
+        return people
+
+
+def load(services: Services, request_id: int) -> RequestView:
+    with session_scope(services.engine) as session:
+        return approvals.load_view(request_id, session=session, framework=services.framework, policy=services.policy)
+
+
+def _permalink(client: WebClient, view: RequestView, services: Services) -> str | None:
+    with session_scope(services.engine) as session:
+        review = approvals.latest_review(view.initiative, session=session)
+    if not review.thread_ts:
+        return None
+    try:
+        return client.chat_getPermalink(channel=review.channel_id, message_ts=review.thread_ts)["permalink"]
+    except SlackApiError:
+        return None
+
+
+def publish(client: WebClient, services: Services, request_id: int) -> list[str]:
+    """Post the request to the approvals channel and DM each approver; return what could not be delivered."""
+    view = load(services, request_id)
+    text, blocks = build_request_message(view, services.framework, permalink=_permalink(client, view, services))
+    targets = [view.request.approvals_channel, *Membership(client, services).people_for(view)]
+    problems, posted = [], []
+    for target in targets:
+        try:
+            channel = _dm_channel(client, target) if target.startswith(("U", "W")) else target
+            ts = delivery.post(client, channel=channel, text=text, blocks=blocks)
+            posted.append(RequestMessage(request_id=request_id, channel_id=channel, ts=ts))
+        except (SlackDeliveryError, SlackApiError) as error:
+            problems.append(f"<@{target}>" if target.startswith(("U", "W")) else str(error))
+    with session_scope(services.engine) as session:
+        session.add_all(posted)
+    return problems
+
+
+def _dm_channel(client: WebClient, user_id: str) -> str:
+    return client.conversations_open(users=user_id)["channel"]["id"]
+
+
+def refresh(client: WebClient, services: Services, request_id: int) -> None:
+    """Update every copy of the request in place, from the database (a failed update is put right next time)."""
+    view = load(services, request_id)
+    text, blocks = build_request_message(view, services.framework, permalink=_permalink(client, view, services))
+    with session_scope(services.engine) as session:
+        copies = session.exec(select(RequestMessage).where(RequestMessage.request_id == request_id)).all()
+    for copy in copies:
+        delivery.update(client, channel=copy.channel_id, ts=copy.ts, text=text, blocks=blocks)
+
+
+def announce_outcome(client: WebClient, view: RequestView) -> None:
+    """Tell the team channel how the request was decided."""
+    request, name = view.request, from_plain(view.initiative.name)
+    if request.status == RequestStatus.APPROVED:
+        text = f"✅ The release of *{name}* is approved by every required approver."
+    elif request.status == RequestStatus.REJECTED:
+        text = f"❌ The release of *{name}* was rejected: {from_plain(request.reject_reason or '')}"
+    else:
+        return
+    delivery.post(client, channel=view.initiative.channel_id, text=text)
+
+
+def after_answer(client: WebClient, services: Services, initiative_id: int) -> StaleResult | None:
+    """An answer changed: if a release request was pinned to the old answer, say so and re-ask whom it concerns."""
+    with session_scope(services.engine) as session:
+        stale = approvals.check_stale(initiative_id, session=session, framework=services.framework,
+                                      policy=services.policy, now=utcnow())
+    if stale is None:
+        return None
+    view = stale.view
+    questions = "; ".join(f"“{services.framework.question(q).text}”" for q in stale.changed)
+    people = Membership(client, services).people_for(view, stale.asked_again)
+    asked = ", ".join(f"<@{p}>" for p in people) or "the approvers"
+    delivery.post(client, channel=view.initiative.channel_id,
+                  text=f"⚠️ The release approval for *{from_plain(view.initiative.name)}* is stale: "
+                       f"{questions} changed. Asking {asked} again.")
+    refresh(client, services, view.request.id)
+    text, blocks = build_request_message(view, services.framework, permalink=None)
+    for person in people:
+        _dm(client, services, view, person, text, blocks)
+    return stale
+
+
+def _dm(client: WebClient, services: Services, view: RequestView, user: str, text: str, blocks: list[dict]) -> None:
+    try:
+        channel = _dm_channel(client, user)
+        ts = delivery.post(client, channel=channel, text=text, blocks=blocks)
+    except (SlackDeliveryError, SlackApiError) as error:
+        logger.warning("Could not DM %s about request %s: %s", user, view.request.id, error)
+        return
+    with session_scope(services.engine) as session:
+        session.add(RequestMessage(request_id=view.request.id, channel_id=channel, ts=ts))
+
+
+def run_sweep(client: WebClient, services: Services, now: datetime) -> list[str]:
+    """Remind pending approvers once before expiry, expire what is past, and say what was done."""
+    with session_scope(services.engine) as session:
+        items = approvals.sweep(session=session, policy=services.policy, now=now)
+    done = []
+    membership = Membership(client, services)
+    for item in items:
+        view = load(services, item.request_id)
+        name = from_plain(view.initiative.name)
+        if item.action == "reminded":
+            text = f"⏰ *{name}*: {from_plain(services.policy.texts.reminder)}"
+            for person in membership.people_for(view):
+                delivery.tell(client, user=person, channel=None, text=text)
+        else:
+            refresh(client, services, item.request_id)
+            delivery.tell(client, user=view.request.requested_by, channel=None,
+                          text=f"⌛ *{name}*: {from_plain(services.policy.texts.expired)}")
+        done.append(f"{item.action}: release request {item.request_id} ({view.initiative.name})")
+    return done

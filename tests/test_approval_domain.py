@@ -1,0 +1,80 @@
+"""Approval policy validation and deciding in overlapping transactions, without Slack."""
+
+import threading
+import time
+from datetime import date
+
+import pytest
+import yaml
+from sqlmodel import Session
+
+from bot.approval_policy import DEFAULT_POLICY_PATH, load_policy
+from bot.domain import answering, approvals
+from bot.domain.initiatives import create_initiative
+from bot.domain.progress import ReviewState
+from bot.framework import FrameworkError
+from storage.db import session_scope
+from storage.models import AnswerStatus, InitiativeCreate, Outcome, ReleaseRequest, RequestStatus, utcnow
+
+
+@pytest.fixture
+def policy():
+    return load_policy()
+
+
+def _broken_policy(tmp_path, change) -> str:
+    raw = yaml.safe_load(DEFAULT_POLICY_PATH.read_text())
+    change(raw)
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(FrameworkError) as caught:
+        load_policy(path)
+    return str(caught.value)
+
+
+def test_policy_refuses_self_approval_at_medium_or_high(tmp_path):
+    message = _broken_policy(tmp_path, lambda raw: raw["tiers"]["high"].update(requester_may_approve=True))
+    assert "policy.yaml" in message and "never approve at medium or high" in message
+
+
+def test_policy_refuses_an_unknown_approver_role(tmp_path):
+    message = _broken_policy(tmp_path, lambda raw: raw["tiers"]["medium"].update(approvers=["cfo"]))
+    assert "approver 'cfo' is not an owner role or a group" in message
+
+
+def test_policy_refuses_a_member_that_is_not_a_user_id(tmp_path):
+    message = _broken_policy(tmp_path, lambda raw: raw["groups"]["risk_and_compliance"].update(members=["bob"]))
+    assert "groups.risk_and_compliance" in message and "not a Slack user id" in message
+
+
+def _approvable_request(engine, framework, policy, tier="medium") -> int:
+    form = InitiativeCreate(team_id="T1", created_by="U1", name="Claims triage", purpose="Triage claims",
+                            business_owner_id="U200", technical_owner_id="U300", risk_tier=tier, channel_id="C1")
+    with session_scope(engine) as session:
+        initiative, review = create_initiative(form, session=session, framework=framework, today=date(2026, 1, 1))
+        for q in ReviewState.load(review.id, session=session, framework=framework).questions:
+            answering.answer(review.id, q.id, AnswerStatus.NA if q.allow_na else AnswerStatus.MET, user_id="U1",
+                             source="button", session=session, framework=framework)
+        request = approvals.request_release(initiative, session=session, framework=framework, policy=policy,
+                                            requested_by="U1", waivers=[], approvals_channel="C1", now=utcnow())
+        return request.id
+
+
+def test_decisions_in_overlapping_transactions_both_count(engine, framework, policy):
+    request_id = _approvable_request(engine, framework, policy)
+    kwargs = dict(reason=None, framework=framework, policy=policy, is_member=lambda role, user: False)
+    first = Session(engine)
+    approvals.decide(request_id, Outcome.APPROVED, user_id="U200", session=first, now=utcnow(), **kwargs)
+
+    def second():
+        with session_scope(engine) as session:
+            approvals.decide(request_id, Outcome.APPROVED, user_id="U300", session=session, now=utcnow(), **kwargs)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    time.sleep(0.5)  # the second decision is now waiting on the first one's transaction
+    first.commit()
+    first.close()
+    thread.join()
+    with Session(engine) as session:
+        assert session.get(ReleaseRequest, request_id).status == RequestStatus.APPROVED
