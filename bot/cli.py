@@ -70,6 +70,54 @@ def _remind(_args: argparse.Namespace) -> None:
         print(line)
 
 
+def _nudge(args: argparse.Namespace) -> None:
+    from bot.runtime import start
+    from bot.slack.nudge_sender import run
+
+    app, services = start(load_settings(), required=("SLACK_BOT_TOKEN",))
+    now = _moment(args.at)
+    for line in run(app.client, services, now) or [f"nothing to send at {now.isoformat(timespec='minutes')}"]:
+        print(line, flush=True)
+
+
+def _scheduler(args: argparse.Namespace) -> None:
+    import signal
+    import threading
+
+    from bot.runtime import start
+    from bot.slack import approval_flow, nudge_sender
+    from storage.models import utcnow
+
+    app, services = start(load_settings(), required=("SLACK_BOT_TOKEN",))
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    logger.info("Scheduler running: nudges and approval reminders every %s s", args.every)
+    while not stopping.is_set():
+        try:
+            for line in nudge_sender.run(app.client, services, utcnow()) + approval_flow.run_sweep(
+                    app.client, services, utcnow()):
+                logger.info("%s", line)
+        except Exception:
+            logger.exception("Scheduled run failed; trying again next time")
+        stopping.wait(args.every)
+
+
+def _moment(text: str | None):
+    from datetime import datetime
+
+    from storage.models import utcnow
+
+    if not text:
+        return utcnow()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise SettingsError(f"--at wants a time like 2026-11-23T10:00:00+00:00, not {text!r}") from None
+    if moment.tzinfo is None:
+        raise SettingsError("--at needs a timezone, e.g. 2026-11-23T10:00:00+00:00")
+    return moment
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="readiness-bot", description="Production-readiness reviews in Slack.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -85,6 +133,12 @@ def parser() -> argparse.ArgumentParser:
     gate.set_defaults(func=_gate)
     commands.add_parser("remind", help="remind pending release approvers, expire old requests").set_defaults(
         func=_remind)
+    nudge = commands.add_parser("nudge", help="send the weekly check-ins, digests and nudges due now, once")
+    nudge.add_argument("--at", help="act as if it were this moment (ISO 8601 with timezone)")
+    nudge.set_defaults(func=_nudge)
+    scheduler = commands.add_parser("scheduler", help="run nudges and approval reminders on a schedule")
+    scheduler.add_argument("--every", type=int, default=300, help="seconds between runs (default 300)")
+    scheduler.set_defaults(func=_scheduler)
     return root
 
 

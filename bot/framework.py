@@ -95,12 +95,20 @@ class Question(_Strict):
         return self.blocks_from is not None and Tier(tier).rank >= self.blocks_from.rank
 
 
+class ScorecardContext(_Strict):
+    """A question whose evidence is shown beside the weekly adoption numbers (e.g. the baseline)."""
+
+    question: str
+    label: str = Field(min_length=1, max_length=60)
+
+
 class Framework(_Strict):
     name: str = Field(min_length=1, max_length=100)
     version: str = Field(min_length=1, max_length=40)
     tiers: tuple[TierInfo, ...]
     areas: tuple[Area, ...] = Field(min_length=1)
     questions: tuple[Question, ...] = Field(min_length=1)
+    scorecard_context: tuple[ScorecardContext, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Framework:
@@ -115,6 +123,9 @@ class Framework(_Strict):
         for area in self.areas:
             if not any(q.area == area.id for q in self.questions):
                 raise ValueError(f"area {area.id} has no questions")
+        for shown in self.scorecard_context:
+            if self.question(shown.question) is None:
+                raise ValueError(f"scorecard_context: '{shown.question}' is not a question id")
         return self
 
     @cached_property

@@ -42,6 +42,8 @@ class Workspace(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(unique=True, max_length=32)
     created_at: datetime = _ts_column()
+    nudge_weekday: int = 0  # Monday; the weekly check-in day, in each business owner's own timezone
+    nudge_hour: int = 10
 
 
 class InitiativeBase(SQLModel):
@@ -64,6 +66,8 @@ class Initiative(InitiativeBase, table=True):
     name_key: str = Field(max_length=80)
     created_by: str = Field(max_length=32)
     created_at: datetime = _ts_column()
+    retired_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    snoozed_until: date | None = None
 
 
 class InitiativeCreate(InitiativeBase):
@@ -195,3 +199,49 @@ class RequestMessage(SQLModel, table=True):
     request_id: int = Field(foreign_key="releaserequest.id", index=True)
     channel_id: str = Field(max_length=32)
     ts: str = Field(max_length=32)
+
+
+class UserProfile(SQLModel, table=True):
+    """What the bot knows of a Slack user: their timezone, for nudges at their own local time."""
+
+    user_id: str = Field(primary_key=True, max_length=32)
+    tz: str = Field(default="UTC", max_length=64)
+    refreshed_at: datetime = _ts_column()
+
+
+class Scorecard(SQLModel, table=True):
+    """One week's adoption numbers; a report sent again for the same week is a newer row (history kept)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    week_start: date = Field(index=True)
+    active_users: int
+    repeat_users: int
+    hours_saved: float | None = None
+    cycle_time_minutes: float | None = None
+    feedback_count: int
+    top_themes: str = Field(default="", sa_type=Text)
+    escalations: int
+    incidents: int
+    note: str = Field(default="", sa_type=Text)
+    reported_by: str = Field(max_length=32)
+    reported_at: datetime = _ts_column()
+
+
+class NudgeStatus(StrEnum):
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class NudgeLog(SQLModel, table=True):
+    """Each nudge sent (or that failed for good), once per key: kind, initiative, week and recipient."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)
+    kind: str = Field(max_length=40)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    week_start: date
+    recipient: str = Field(max_length=32)
+    status: NudgeStatus = Field(sa_type=String(20))
+    error: str | None = Field(default=None, max_length=100)
+    sent_at: datetime = _ts_column()

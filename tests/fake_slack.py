@@ -38,6 +38,11 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.latency = 0.0  # seconds each Web API call takes, to play a slow Slack
         self.usergroups: dict[str, list[str]] = {}
+        self.timezones: dict[str, str] = {}  # users.info answers with these (else the fixture's)
+        self.uploads: list[bytes] = []  # file contents sent to upload URLs (files_upload_v2)
+        self.hanging = False
+        self._hang_after: dict[str, int] = {}
+        self._released = threading.Event()
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -76,6 +81,23 @@ class FakeSlack:
 
     def server_error(self, method: str, *, status: int = 503, times: int = 1) -> None:
         self._add(method, Fault(status, {"ok": False, "error": "service_unavailable"}, times=times))
+
+    def hang(self, method: str, *, after: int) -> None:
+        """After `after` answered calls, the next call to `method` gets no answer until release()."""
+        self._hang_after[method] = after
+
+    def release(self) -> None:
+        self._released.set()
+
+    def _maybe_hang(self, method: str) -> bool:
+        with self._lock:
+            after = self._hang_after.get(method)
+            if after is None or sum(1 for c in self.calls if c.method == method) < after:
+                return False
+            del self._hang_after[method]
+            self.hanging = True
+        self._released.wait(30)
+        return True
 
     def _add(self, method: str, fault: Fault) -> None:
         with self._lock:
@@ -121,6 +143,8 @@ class FakeSlack:
 
     # --- the HTTP side ------------------------------------------------------------------------
     def _respond(self, method: str, params: dict) -> tuple[int, dict, dict]:
+        if self._maybe_hang(method):
+            return 500, {"ok": False, "error": "request_timeout"}, {}
         fault = self._take_fault(method)
         if fault:
             return fault.status, fault.body, fault.headers
@@ -140,6 +164,18 @@ class FakeSlack:
             view = params.get("view")
             view = json.loads(view) if isinstance(view, str) else view
             return 200, {"ok": True, "view": {**view, "id": f"V{next(self._ts):08d}", "state": {"values": {}}}}, {}
+        if method == "users.info":
+            user = json.loads((FIXTURES / "api_users_info.json").read_text())["user"]
+            user_id = params.get("user", "")
+            user.update(id=user_id, tz=self.timezones.get(user_id, user["tz"]))
+            return 200, {"ok": True, "user": user}, {}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            return 200, {"ok": True, "upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}, {}
+        if method == "files.completeUploadExternal":
+            files = params.get("files")
+            files = json.loads(files) if isinstance(files, str) else files
+            return 200, {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}, {}
         if method == "conversations.open":
             return 200, {"ok": True, "channel": {"id": "D" + str(params.get("users", "")).lstrip("UW")}}, {}
         if method == "chat.getPermalink":
@@ -158,7 +194,15 @@ class FakeSlack:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's name)
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
+                data = self.rfile.read(length)
+                if self.path.startswith("/upload/"):
+                    with fake._lock:
+                        fake.uploads.append(data)
+                    self.send_response(200)
+                    self.end_headers()
+                    self.wfile.write(b"OK")
+                    return
+                raw = data.decode()
                 if "json" in (self.headers.get("Content-Type") or ""):
                     params = json.loads(raw or "{}")
                 else:

@@ -57,10 +57,11 @@ def test_manifest_declares_what_the_app_uses():
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == [COMMAND]
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"commands", "chat:write", "channels:history",
-                                                              "groups:history", "im:write", "usergroups:read"}
+                                                              "groups:history", "im:write", "usergroups:read",
+                                                              "users:read", "files:write"}
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"message.channels", "message.groups"}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
 
 
-def test_procfile_serves_the_web_process():
-    assert (ROOT / "Procfile").read_text().splitlines()[0] == "web: readiness-bot serve"
+def test_procfile_serves_the_web_process_and_runs_the_scheduler():
+    assert (ROOT / "Procfile").read_text().splitlines() == ["web: readiness-bot serve", "worker: readiness-bot scheduler"]

@@ -142,3 +142,45 @@ def find_anywhere(name: str, *, team_id: str | None, session: Session) -> Initia
     if len(found) > 1:
         raise UserFacingError(f"“{found[0].name}” exists in {len(found)} workspaces: say which with the team id.")
     return found[0]
+
+
+def snooze(initiative_id: int, until: date, *, user_id: str, session: Session, today: date) -> Initiative:
+    """Pause an initiative's weekly nudges until (and including) a date."""
+    if until <= today:
+        raise UserFacingError("Choose a date after today to snooze until.")
+    initiative = session.get(Initiative, initiative_id)
+    if initiative is None:
+        raise NotFoundError("That initiative no longer exists.")
+    initiative.snoozed_until = until
+    session.add(initiative)
+    audit.record(session=session, kind="nudges_snoozed", actor=user_id, initiative_id=initiative_id,
+                 until=until.isoformat())
+    return initiative
+
+
+def retire(initiative: Initiative, *, user_id: str, session: Session, now) -> None:
+    """Retire an initiative: it is never nudged again. Only its owners may."""
+    if user_id not in (initiative.business_owner_id, initiative.technical_owner_id):
+        raise UserFacingError(
+            f"Only the owners of {initiative.name} (the business and technical owner) can retire it.")
+    initiative.retired_at = now
+    session.add(initiative)
+    audit.record(session=session, kind="initiative_retired", actor=user_id, initiative_id=initiative.id)
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def set_schedule(team_id: str, weekday: str, hour: str, *, user_id: str, session: Session) -> Workspace:
+    """The workspace's weekly check-in day and hour (each business owner's own local time)."""
+    day = next((i for i, name in enumerate(WEEKDAYS) if name.startswith(weekday.lower()[:3])), None)
+    if day is None or len(weekday) < 3:
+        raise UserFacingError("Say a weekday, e.g. `/readiness schedule monday 10`.")
+    if not hour.isdigit() or not 0 <= int(hour) <= 23:
+        raise UserFacingError("Say an hour from 0 to 23, e.g. `/readiness schedule monday 10`.")
+    workspace = workspace_for(team_id, session=session)
+    workspace.nudge_weekday, workspace.nudge_hour = day, int(hour)
+    session.add(workspace)
+    audit.record(session=session, kind="schedule_changed", actor=user_id, workspace_id=workspace.id,
+                 weekday=WEEKDAYS[day], hour=int(hour))
+    return workspace

@@ -1,5 +1,6 @@
 """Action, block and callback ids, named once and shared by builders and listeners."""
 
+from datetime import date
 from enum import StrEnum
 
 from storage.models import AnswerStatus
@@ -16,6 +17,9 @@ class Action(StrEnum):
     REQUEST_RELEASE = "request_release"
     APPROVE = "approve_release"
     REJECT = "reject_release"
+    REPORT_WEEK = "report_week"
+    SNOOZE_WEEK = "snooze_week"
+    SNOOZE_UNTIL = "snooze_until"
 
 
 ANSWER_ACTIONS = {
@@ -30,6 +34,7 @@ class View(StrEnum):
     INTAKE = "intake"
     RELEASE_REQUEST = "release_request"
     REJECT_REASON = "reject_reason"
+    SCORECARD = "scorecard"
 
 
 class Field(StrEnum):
@@ -54,3 +59,16 @@ def question_ref(review_id: int, question_id: str) -> str:
 def parse_question_ref(value: str) -> tuple[int, str] | None:
     review, _, question = value.partition(":")
     return (int(review), question) if review.isdigit() and question else None
+
+
+def week_ref(initiative_id: int, week_start: date) -> str:
+    """A button value naming one initiative's reporting week."""
+    return f"{initiative_id}:{week_start.isoformat()}"
+
+
+def parse_week_ref(value: str) -> tuple[int, date] | None:
+    initiative, _, week = value.partition(":")
+    try:
+        return int(initiative), date.fromisoformat(week)
+    except ValueError:
+        return None

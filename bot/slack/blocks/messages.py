@@ -38,6 +38,9 @@ COMMANDS = (
     ("/readiness summary <name>", "post the verdict and every unmet condition to the team channel"),
     ("/readiness release <name>", "ask the approvers the risk tier requires to approve a production release"),
     ("/readiness continue <name>", "ask the current question again in the review thread"),
+    ("/readiness report <name>", "report this week's adoption numbers (the weekly check-in asks for them)"),
+    ("/readiness schedule <weekday> <hour>", "when the weekly check-in goes out (default monday 10)"),
+    ("/readiness retire <name>", "retire an initiative: no more weekly nudges (owners only)"),
     ("/readiness help", "this list"),
 )
 

@@ -6,18 +6,21 @@ import html
 
 from slack_bolt import App
 
-from bot.domain.initiatives import find_initiative, latest_review
+from bot.domain.initiatives import WEEKDAYS, find_initiative, latest_review, retire, set_schedule
+from bot.domain.nudges import reporting_week
 from bot.domain.progress import ReviewState
 from bot.services import Services
 from bot.slack import conversation
 from bot.slack.blocks import messages, modals
 from bot.slack.failures import reports_errors
+from bot.slack.listeners.adoption import open_report_form
 from bot.slack.listeners.approvals import open_request_form
 from bot.text import from_plain
 from storage.db import session_scope
+from storage.models import Initiative, utcnow
 
 COMMAND = "/readiness"
-NEEDS_NAME = {"status", "summary", "continue", "release"}
+NEEDS_NAME = {"status", "summary", "continue", "release", "report", "retire"}
 
 
 def handle_readiness(ack, command: dict, respond, client, context) -> None:
@@ -38,6 +41,8 @@ def handle_readiness(ack, command: dict, respond, client, context) -> None:
         return
     elif sub == "help":
         reply, blocks = messages.build_help()
+    elif sub == "schedule":
+        reply, blocks = _schedule(command, name, services), None
     elif sub not in NEEDS_NAME:
         reply, blocks = messages.build_help(f"I don't know `{from_plain(sub)}`. Here is what I can do:")
     elif not name:
@@ -46,6 +51,18 @@ def handle_readiness(ack, command: dict, respond, client, context) -> None:
         state = _state(command["team_id"], name, services)
         if sub == "release":
             open_request_form(client, command["trigger_id"], state.initiative.id, services)
+            return
+        if sub == "report":
+            with session_scope(services.engine) as session:
+                week = reporting_week(state.initiative, session=session, now=utcnow())
+            open_report_form(client, command["trigger_id"], state.initiative.id, week, services)
+            return
+        if sub == "retire":
+            with session_scope(services.engine) as session:
+                retire(session.get(Initiative, state.initiative.id), user_id=command["user_id"], session=session,
+                       now=utcnow())
+            respond(text=f"{from_plain(state.initiative.name)} is retired: no more weekly nudges.",
+                    response_type="in_channel")
             return
         if sub == "status":
             reply, blocks = messages.build_status_message(state)
@@ -56,6 +73,15 @@ def handle_readiness(ack, command: dict, respond, client, context) -> None:
             conversation.ask_current(client, state, services)
             reply, blocks = f"Picked up {from_plain(state.initiative.name)} in <#{state.review.channel_id}>.", None
     respond(text=reply, blocks=blocks, response_type="ephemeral")
+
+
+def _schedule(command: dict, args: str, services: Services) -> str:
+    weekday, _, hour = args.partition(" ")
+    with session_scope(services.engine) as session:
+        workspace = set_schedule(command["team_id"], weekday, hour.strip(), user_id=command["user_id"],
+                                 session=session)
+    return (f"Weekly check-ins now go out on {WEEKDAYS[workspace.nudge_weekday].capitalize()}s at "
+            f"{workspace.nudge_hour}:00, in each business owner's own timezone.")
 
 
 def _state(team_id: str, name: str, services: Services) -> ReviewState:

@@ -1,0 +1,112 @@
+"""Time the planning of one weekly run over 10,000 initiatives, and count its SQL statements.
+
+Planning must not issue a query per initiative. Uses a fresh SQLite file, or the PostgreSQL database
+given as BENCH_DATABASE_URL (a scratch database: its tables are emptied).
+
+    .venv/bin/python bench/plan_week.py
+    BENCH_DATABASE_URL=postgresql+psycopg://root@127.0.0.1/test .venv/bin/python bench/plan_week.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import event, insert  # noqa: E402
+from sqlmodel import Session, SQLModel  # noqa: E402
+
+from bot.approval_policy import load_policy  # noqa: E402
+from bot.domain.nudges import plan  # noqa: E402
+from bot.framework import load_framework  # noqa: E402
+from storage.db import make_engine, migrate  # noqa: E402
+from storage.models import (  # noqa: E402
+    Answer,
+    Initiative,
+    ReleaseRequest,
+    Review,
+    Scorecard,
+    UserProfile,
+    Waiver,
+    Workspace,
+)
+
+INITIATIVES = 10_000
+
+
+def populate(engine, framework) -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    low = [q.id for q in framework.questions_for("low")]
+    with engine.begin() as db:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            db.execute(table.delete())
+        db.execute(insert(Workspace), [{"id": w, "team_id": f"T{w}", "created_at": now, "nudge_weekday": 0,
+                                        "nudge_hour": 10} for w in range(1, 11)])
+        db.execute(insert(UserProfile), [{"user_id": f"U{n:05d}", "tz": ["UTC", "America/New_York", "Asia/Tokyo",
+                                                                          "Europe/Berlin"][n % 4], "refreshed_at": now}
+                                         for n in range(INITIATIVES)])
+        db.execute(insert(Initiative), [{
+            "id": n + 1, "workspace_id": n % 10 + 1, "name": f"Pilot {n}", "name_key": f"pilot {n}",
+            "purpose": "Helps", "data_sources": "", "integrations": "", "business_owner_id": f"U{n:05d}",
+            "technical_owner_id": f"U{(n + 1) % INITIATIVES:05d}", "risk_tier": "low", "channel_id": f"C{n % 50}",
+            "go_live_date": date(2025, 12, 1) if n % 5 == 0 else None, "created_by": "U1", "created_at": now,
+        } for n in range(INITIATIVES)])
+        db.execute(insert(Review), [{
+            "id": n + 1, "initiative_id": n + 1, "framework_version": "x", "channel_id": f"C{n % 50}",
+            "thread_ts": f"1.{n}", "status": "complete" if n % 2 else "in_progress", "created_at": now,
+            "updated_at": now,
+        } for n in range(INITIATIVES)])
+        db.execute(insert(Answer), [{
+            "review_id": n + 1, "question_id": qid, "status": "met" if (n + i) % 3 else "not_yet",
+            "answered_by": "U1", "source": "button", "answered_at": now,
+        } for n in range(1, INITIATIVES, 2) for i, qid in enumerate(low)])
+        db.execute(insert(Scorecard), [{
+            "initiative_id": n + 1, "week_start": date(2025, 12, 22) - timedelta(weeks=w), "active_users": 10,
+            "repeat_users": 5, "hours_saved": 3.0, "feedback_count": 1, "top_themes": "", "escalations": 0,
+            "incidents": 0, "note": "", "reported_by": "U1", "reported_at": now,
+        } for n in range(0, INITIATIVES, 3) for w in range(3)])
+        db.execute(insert(ReleaseRequest), [{
+            "id": n + 1, "initiative_id": n + 1, "review_id": n + 1, "requested_by": "U1", "tier": "low",
+            "verdict": "Ready", "status": "pending", "approvals_channel": "C1", "pinned": {}, "created_at": now,
+            "expires_at": now + timedelta(days=30),
+        } for n in range(0, INITIATIVES, 7)])
+        db.execute(insert(Waiver), [{
+            "request_id": n + 1, "question_id": low[0], "reason": "later", "owner_id": "U1",
+            "due_date": date(2025, 12, 1), "created_by": "U1", "created_at": now,
+        } for n in range(0, INITIATIVES, 7)])
+
+
+def main() -> None:
+    framework, policy = load_framework(), load_policy()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
+        engine = make_engine(url)
+        migrate(engine)
+        populate(engine, framework)
+        statements = []
+        event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        now = datetime(2026, 1, 5, 16, 0, tzinfo=UTC)  # a Monday: every timezone's week has turned
+        timings = []
+        for _ in range(3):
+            statements.clear()
+            started = time.perf_counter()
+            with Session(engine) as session:
+                planned = plan(session=session, now=now, framework=framework, policy=policy)
+            timings.append(time.perf_counter() - started)
+        kinds = {}
+        for nudge in planned:
+            kinds[nudge.kind.value] = kinds.get(nudge.kind.value, 0) + 1
+        print(f"database: {engine.dialect.name}; initiatives: {INITIATIVES:,}")
+        print(f"planning one weekly run: best {min(timings):.2f} s of 3 (each: "
+              + ", ".join(f"{t:.2f} s" for t in timings) + ")")
+        print(f"SQL statements per planning: {len(statements)}")
+        print(f"nudges planned: {len(planned):,} " + str(dict(sorted(kinds.items()))))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+"""Planning the weekly run: which nudge goes where, decided from the database in a fixed number of queries.
+
+Each initiative's week turns at its workspace's check-in day and hour, in its business owner's own
+timezone. At that moment: the check-in to the business owner, and the nudges for what has gone stale
+(overdue waivers, unmet conditions, a review idle for a week, a release request waiting on approvers,
+a pilot past its go/no-go date). A day later: one reminder if the week was not reported, and the digest.
+Every nudge has a key (kind, initiative, week, recipient) that the sender records once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from bot.approval_policy import ApprovalPolicy
+from bot.domain.summary import SATISFIED
+from bot.framework import Framework, Owner
+from storage.models import (
+    Answer,
+    Decision,
+    Initiative,
+    NudgeLog,
+    ReleaseRequest,
+    RequestStatus,
+    Review,
+    ReviewStatus,
+    Scorecard,
+    UserProfile,
+    Waiver,
+    Workspace,
+)
+
+IDLE_AFTER = timedelta(days=7)
+REMIND_AFTER = timedelta(days=1)
+
+
+class Kind(StrEnum):
+    CHECKIN = "checkin"
+    REMINDER = "reminder"
+    DIGEST = "digest"
+    WAIVER_OVERDUE = "waiver_overdue"
+    UNMET_CONDITIONS = "unmet_conditions"
+    IDLE_REVIEW = "idle_review"
+    PENDING_APPROVAL = "pending_approval"
+    PAST_GO_LIVE = "past_go_live"
+
+
+@dataclass(frozen=True)
+class Nudge:
+    kind: Kind
+    initiative_id: int
+    week_start: date  # the week the nudge is about; a new week, a new nudge
+    recipient: str  # a user (sent by DM), a channel, or a Slack user group (each member by DM)
+    detail: tuple = ()  # question ids, waiver ids or a request id, as the kind needs
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.initiative_id}:{self.week_start.isoformat()}:{self.recipient}"
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """One initiative's week as of `now`: when it turned (local), and the week being reported."""
+
+    turned_at: datetime
+    local_now: datetime
+
+    @property
+    def week_start(self) -> date:
+        return self.turned_at.date() - timedelta(days=7)
+
+    @property
+    def reminder_due(self) -> bool:
+        return self.local_now >= self.turned_at + REMIND_AFTER
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def cycle(now: datetime, *, tz: str | None, weekday: int, hour: int) -> Cycle:
+    """The most recent check-in moment at or before now, in the owner's timezone."""
+    local = now.astimezone(zone(tz))
+    day = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
+    turned = datetime(day.year, day.month, day.day, hour, tzinfo=local.tzinfo)
+    if turned > local:
+        turned -= timedelta(days=7)
+    return Cycle(turned, local)
+
+
+def plan(*, session: Session, now: datetime, framework: Framework, policy: ApprovalPolicy) -> list[Nudge]:
+    """Every nudge due now and not yet sent, without a query per initiative."""
+    rows = session.exec(
+        select(Initiative, Workspace.nudge_weekday, Workspace.nudge_hour, UserProfile.tz)
+        .join(Workspace, Workspace.id == Initiative.workspace_id)
+        .join(UserProfile, UserProfile.user_id == Initiative.business_owner_id, isouter=True)
+        .where(Initiative.retired_at.is_(None))
+    ).all()
+    if not rows:
+        return []
+    since = (now - timedelta(days=16)).date()
+    sent = set(session.exec(select(NudgeLog.key).where(NudgeLog.week_start >= since)).all())
+    reported = set(session.exec(
+        select(Scorecard.initiative_id, Scorecard.week_start).where(Scorecard.week_start >= since)).all())
+    ever_reported = set(session.exec(select(Scorecard.initiative_id).distinct()).all())
+    reviews = _latest_reviews(session)
+    unmet = _unmet_by_review(session, framework, reviews, rows)
+    overdue = _overdue_waivers(session, now)
+    requests = _newest_requests(session)
+    decided_roles = _decided_roles(session, [r.id for r in requests.values() if r.status == RequestStatus.PENDING])
+
+    nudges: list[Nudge] = []
+    for initiative, weekday, hour, tz in rows:
+        c = cycle(now, tz=tz, weekday=weekday, hour=hour)
+        if _created_after(initiative, c) or (initiative.snoozed_until and initiative.snoozed_until >= c.local_now.date()):
+            continue
+        week, iid = c.week_start, initiative.id
+        due = [Nudge(Kind.CHECKIN, iid, week, initiative.business_owner_id)]
+        if c.reminder_due:
+            if Nudge(Kind.CHECKIN, iid, week, initiative.business_owner_id).key in sent and (iid, week) not in reported:
+                due.append(Nudge(Kind.REMINDER, iid, week, initiative.business_owner_id))
+            if iid in ever_reported:
+                due.append(Nudge(Kind.DIGEST, iid, week, initiative.channel_id))
+        review = reviews.get(iid)
+        if review is not None and review.status == ReviewStatus.COMPLETE:
+            owners = {Owner.BUSINESS: initiative.business_owner_id, Owner.TECHNICAL: initiative.technical_owner_id}
+            by_owner = defaultdict(list)
+            for question in unmet.get(review.id, []):
+                by_owner[owners[question.owner]].append(question.id)
+            due += [Nudge(Kind.UNMET_CONDITIONS, iid, week, owner, tuple(q)) for owner, q in by_owner.items()]
+        elif review is not None and _aware(review.updated_at) < now - IDLE_AFTER:
+            due.append(Nudge(Kind.IDLE_REVIEW, iid, week, initiative.channel_id, (review.id,)))
+        for owner, waiver_ids in overdue.get(iid, {}).items():
+            due.append(Nudge(Kind.WAIVER_OVERDUE, iid, week, owner, tuple(waiver_ids)))
+        request = requests.get(iid)
+        if request is not None and request.status == RequestStatus.PENDING:
+            for person in _pending_approvers(request, initiative, policy, decided_roles.get(request.id, set())):
+                due.append(Nudge(Kind.PENDING_APPROVAL, iid, week, person, (request.id,)))
+        if initiative.go_live_date and initiative.go_live_date < c.local_now.date() and (
+                request is None or request.status != RequestStatus.APPROVED):
+            due.append(Nudge(Kind.PAST_GO_LIVE, iid, week, initiative.channel_id))
+        nudges += [n for n in due if n.key not in sent]
+    return nudges
+
+
+def _created_after(initiative: Initiative, c: Cycle) -> bool:
+    """An initiative created after this week turned waits for the next week."""
+    return _aware(initiative.created_at) > c.turned_at
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))
+
+
+def _latest_reviews(session: Session) -> dict[int, Review]:
+    newest = select(func.max(Review.id)).group_by(Review.initiative_id)
+    return {r.initiative_id: r for r in session.exec(select(Review).where(Review.id.in_(newest))).all()}
+
+
+def _unmet_by_review(session, framework: Framework, reviews: dict[int, Review], rows) -> dict[int, list]:
+    """For complete reviews: the questions whose current answer is not Met or N/A."""
+    tiers = {initiative.id: initiative.risk_tier for initiative, *_ in rows}
+    complete = {r.id: tiers.get(r.initiative_id) for r in reviews.values() if r.status == ReviewStatus.COMPLETE}
+    if not complete:
+        return {}
+    newest = (select(func.max(Answer.id)).where(Answer.review_id.in_(complete))
+              .group_by(Answer.review_id, Answer.question_id))
+    status = {(a.review_id, a.question_id): a.status
+              for a in session.exec(select(Answer).where(Answer.id.in_(newest))).all()}
+    return {
+        review_id: [q for q in framework.questions_for(tier) if status.get((review_id, q.id)) not in SATISFIED]
+        for review_id, tier in complete.items() if tier
+    }
+
+
+def _overdue_waivers(session: Session, now: datetime) -> dict[int, dict[str, list[int]]]:
+    """Waivers of open or approved requests whose due date has passed, by initiative and owner."""
+    rows = session.exec(
+        select(Waiver, ReleaseRequest.initiative_id)
+        .join(ReleaseRequest, ReleaseRequest.id == Waiver.request_id)
+        .where(Waiver.due_date < now.date(),
+               ReleaseRequest.status.in_([RequestStatus.PENDING, RequestStatus.APPROVED]))
+    ).all()
+    found: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for waiver, initiative_id in rows:
+        found[initiative_id][waiver.owner_id].append(waiver.id)
+    return found
+
+
+def _newest_requests(session: Session) -> dict[int, ReleaseRequest]:
+    newest = select(func.max(ReleaseRequest.id)).group_by(ReleaseRequest.initiative_id)
+    return {r.initiative_id: r for r in session.exec(select(ReleaseRequest).where(ReleaseRequest.id.in_(newest)))}
+
+
+def _decided_roles(session: Session, request_ids: list[int]) -> dict[int, set[str]]:
+    if not request_ids:
+        return {}
+    found: dict[int, set[str]] = defaultdict(set)
+    for request_id, role in session.exec(
+            select(Decision.request_id, Decision.role)
+            .where(Decision.request_id.in_(request_ids), Decision.superseded_at.is_(None))).all():
+        found[request_id].add(role)
+    return found
+
+
+def _pending_approvers(request: ReleaseRequest, initiative: Initiative, policy: ApprovalPolicy,
+                       decided: set[str]) -> list[str]:
+    people: list[str] = []
+    for role in policy.for_tier(request.tier).approvers:
+        if role in decided:
+            continue
+        if role == Owner.BUSINESS:
+            found = [initiative.business_owner_id]
+        elif role == Owner.TECHNICAL:
+            found = [initiative.technical_owner_id]
+        else:
+            group = policy.groups[role]
+            found = sorted(group.member_ids()) + ([group.usergroup_id()] if group.usergroup_id() else [])
+        people += [p for p in found if p not in people]
+    return people
+
+
+def reporting_week(initiative: Initiative, *, session: Session, now: datetime) -> date:
+    """The week an owner reports on right now (the one the latest check-in asked about)."""
+    workspace = session.get(Workspace, initiative.workspace_id)
+    profile = session.get(UserProfile, initiative.business_owner_id)
+    return cycle(now, tz=profile.tz if profile else None, weekday=workspace.nudge_weekday,
+                 hour=workspace.nudge_hour).week_start

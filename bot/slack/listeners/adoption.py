@@ -1,0 +1,92 @@
+"""Weekly adoption: the Report button and its form, snoozing nudges."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from slack_bolt import App
+
+from bot.domain import adoption
+from bot.domain.initiatives import latest_review, snooze
+from bot.domain.progress import ReviewState
+from bot.errors import NotFoundError
+from bot.services import Services
+from bot.slack import delivery
+from bot.slack.blocks import adoption as blocks
+from bot.slack.failures import reports_errors
+from bot.slack.ids import Action, View, parse_week_ref
+from bot.text import from_plain
+from storage.db import session_scope
+from storage.models import Initiative
+
+
+def open_report_form(client, trigger_id: str, initiative_id: int, week_start: date, services: Services) -> None:
+    with session_scope(services.engine) as session:
+        initiative = session.get(Initiative, initiative_id)
+        if initiative is None:
+            raise NotFoundError("That initiative no longer exists.")
+        state = ReviewState.load(latest_review(initiative, session=session).id, session=session,
+                                 framework=services.framework)
+        shown = [(c.label, (state.evidence_for(c.question) or [None])[-1]) for c in services.framework.scorecard_context]
+        lines = blocks.build_context_lines([(label, e.text if e else None) for label, e in shown])
+        baseline = adoption.trend(initiative_id, week_start, session=session).baseline
+        view = blocks.build_report_modal(initiative, week_start, context_lines=lines, baseline=baseline)
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def _week(action: dict) -> tuple[int, date]:
+    ref = parse_week_ref(action.get("value") or "")
+    if ref is None:
+        raise NotFoundError("That button no longer matches a week. Try `/readiness report <name>`.")
+    return ref
+
+
+def handle_report_button(ack, body: dict, action: dict, client, context) -> None:
+    ack()
+    initiative_id, week_start = _week(action)
+    open_report_form(client, body["trigger_id"], initiative_id, week_start, context["services"])
+
+
+def handle_report_submission(ack, body: dict, view: dict, client, context) -> None:
+    services: Services = context["services"]
+    initiative_id, week_start, form = blocks.read_report_modal(view)
+    user_id = body["user"]["id"]
+    try:
+        with session_scope(services.engine) as session:
+            adoption.record(initiative_id, week_start, form, user_id=user_id, session=session)
+            name = session.get(Initiative, initiative_id).name
+    except adoption.ScorecardErrors as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    ack()
+    delivery.tell(client, user=user_id, channel=None,
+                  text=f"Thanks: saved {from_plain(name)} for {blocks.week_label(week_start)}.")
+
+
+def handle_snooze_week(ack, body: dict, action: dict, client, respond, context) -> None:
+    ack()
+    initiative_id, _ = _week(action)
+    _snooze(initiative_id, date.today() + timedelta(days=7), body, respond, context)
+
+
+def handle_snooze_until(ack, body: dict, action: dict, client, respond, context) -> None:
+    ack()
+    checkin = next(e for b in body["message"]["blocks"] if b.get("block_id") == "checkin" for e in b["elements"]
+                   if e.get("action_id") == Action.REPORT_WEEK)
+    initiative_id, _ = _week(checkin)
+    _snooze(initiative_id, date.fromisoformat(action["selected_date"]), body, respond, context)
+
+
+def _snooze(initiative_id: int, until: date, body: dict, respond, context) -> None:
+    services: Services = context["services"]
+    with session_scope(services.engine) as session:
+        initiative = snooze(initiative_id, until, user_id=body["user"]["id"], session=session, today=date.today())
+    respond(text=f"😴 No nudges for {from_plain(initiative.name)} until {until.isoformat()}.",
+            response_type="ephemeral", replace_original=False)
+
+
+def register(app: App) -> None:
+    app.action(Action.REPORT_WEEK)(reports_errors(handle_report_button))
+    app.action(Action.SNOOZE_WEEK)(reports_errors(handle_snooze_week))
+    app.action(Action.SNOOZE_UNTIL)(reports_errors(handle_snooze_until))
+    app.view(View.SCORECARD)(reports_errors(handle_report_submission))

@@ -1,0 +1,171 @@
+"""Sending the weekly plan: each nudge once (a ledger row claimed in the same transaction as the send),
+about one message a second per channel, and one channel's failure recorded without stopping the run."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.domain import adoption, nudges
+from bot.domain.chart import render
+from bot.domain.nudges import Kind, Nudge
+from bot.services import Services
+from bot.slack.blocks import adoption as blocks
+from storage.db import session_scope
+from storage.models import (
+    Initiative,
+    NudgeLog,
+    NudgeStatus,
+    Review,
+    UserProfile,
+    Waiver,
+    utcnow,
+)
+
+logger = logging.getLogger(__name__)
+GONE = {"channel_not_found", "not_in_channel", "is_archived", "account_inactive", "user_not_found",
+        "user_disabled", "cannot_dm_bot", "user_not_visible", "no_such_subteam"}
+DM_KINDS = {Kind.CHECKIN, Kind.REMINDER, Kind.UNMET_CONDITIONS, Kind.WAIVER_OVERDUE, Kind.PENDING_APPROVAL}
+
+
+class Throttle:
+    """At most one message per `interval` seconds to any one channel."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, channel: str) -> None:
+        with self._lock:
+            last = self._last.get(channel)
+            pause = 0.0 if last is None else self.interval - (time.monotonic() - last)
+            if pause > 0:
+                time.sleep(pause)
+            self._last[channel] = time.monotonic()
+
+
+def refresh_timezones(client: WebClient, services: Services) -> None:
+    """Learn the timezone of business owners the bot has not met yet (one users.info each, then stored)."""
+    with session_scope(services.engine) as session:
+        known = select(UserProfile.user_id)
+        missing = session.exec(
+            select(Initiative.business_owner_id).where(Initiative.retired_at.is_(None),
+                                                       Initiative.business_owner_id.not_in(known)).distinct()
+        ).all()
+    for user_id in missing:
+        try:
+            tz = client.users_info(user=user_id)["user"].get("tz") or "UTC"
+        except SlackApiError as error:
+            logger.warning("No timezone for %s (%s); using UTC", user_id, error.response.get("error"))
+            tz = "UTC"
+        with session_scope(services.engine) as session:
+            session.merge(UserProfile(user_id=user_id, tz=tz, refreshed_at=utcnow()))
+
+
+def run(client: WebClient, services: Services, now: datetime, *, interval: float = 1.0) -> list[str]:
+    """Plan this moment's nudges and send each one not sent yet; return a line per nudge handled."""
+    refresh_timezones(client, services)
+    with session_scope(services.engine) as session:
+        planned = nudges.plan(session=session, now=now, framework=services.framework, policy=services.policy)
+    throttle, lines = Throttle(interval), []
+    for nudge in planned:
+        line = send(client, services, nudge, throttle)
+        if line:
+            lines.append(line)
+    return lines
+
+
+def send(client: WebClient, services: Services, nudge: Nudge, throttle: Throttle) -> str | None:
+    """Claim the nudge's key and send it in one transaction; None if another run already did."""
+    try:
+        channels = _channels(client, nudge)
+    except SlackApiError as error:
+        return _record_failure(services, nudge, error)
+    for channel in channels:
+        throttle.wait(channel)
+    with session_scope(services.engine) as session:
+        log = NudgeLog(key=nudge.key, kind=nudge.kind, initiative_id=nudge.initiative_id,
+                       week_start=nudge.week_start, recipient=nudge.recipient, status=NudgeStatus.SENT)
+        try:
+            with session.begin_nested():
+                session.add(log)
+        except IntegrityError:
+            return None
+        initiative = session.get(Initiative, nudge.initiative_id)
+        try:
+            for channel in channels:
+                _deliver(client, session, services, nudge, initiative, channel)
+        except SlackApiError as error:
+            code = error.response.get("error", "")
+            if code not in GONE:
+                raise  # a passing failure: nothing is recorded, the next run tries again
+            log.status, log.error = NudgeStatus.FAILED, code
+            session.add(log)
+            return f"{nudge.kind} to {nudge.recipient} for {initiative.name}: failed ({code})"
+    return f"{nudge.kind} to {nudge.recipient} for {initiative.name}"
+
+
+def _record_failure(services: Services, nudge: Nudge, error: SlackApiError) -> str | None:
+    code = error.response.get("error", "")
+    if code not in GONE:
+        raise error
+    with session_scope(services.engine) as session:
+        try:
+            with session.begin_nested():
+                session.add(NudgeLog(key=nudge.key, kind=nudge.kind, initiative_id=nudge.initiative_id,
+                                     week_start=nudge.week_start, recipient=nudge.recipient,
+                                     status=NudgeStatus.FAILED, error=code))
+        except IntegrityError:
+            return None
+    return f"{nudge.kind} to {nudge.recipient}: failed ({code})"
+
+
+def _channels(client: WebClient, nudge: Nudge) -> list[str]:
+    """Where the nudge goes: a DM per person (each member of a user group), or the channel itself."""
+    if nudge.recipient.startswith("S"):
+        people = client.usergroups_users_list(usergroup=nudge.recipient)["users"]
+    elif nudge.kind in DM_KINDS:
+        people = [nudge.recipient]
+    else:
+        return [nudge.recipient]
+    return [client.conversations_open(users=person)["channel"]["id"] for person in people]
+
+
+def _deliver(client: WebClient, session: Session, services: Services, nudge: Nudge, initiative: Initiative,
+             channel: str) -> None:
+    kind = nudge.kind
+    if kind in (Kind.CHECKIN, Kind.REMINDER):
+        text, message = blocks.build_checkin(initiative, nudge.week_start, reminder=kind is Kind.REMINDER)
+        client.chat_postMessage(channel=channel, text=text, blocks=message)
+    elif kind is Kind.DIGEST:
+        trend = adoption.trend(initiative.id, nudge.week_start, session=session)
+        text, message = blocks.build_digest(initiative, trend)
+        client.chat_postMessage(channel=channel, text=text, blocks=message)
+        client.files_upload_v2(channel=channel, file=render(trend, f"{initiative.name}: last 12 weeks"),
+                               filename=f"adoption-{nudge.week_start.isoformat()}.png",
+                               title=f"{initiative.name}: adoption, last 12 weeks")
+    elif kind is Kind.IDLE_REVIEW:
+        review = session.get(Review, nudge.detail[0])
+        client.chat_postMessage(channel=channel, thread_ts=review.thread_ts,
+                                text=blocks.build_stale_nudge(kind, initiative, []))
+    else:
+        client.chat_postMessage(channel=channel, text=blocks.build_stale_nudge(kind, initiative,
+                                                                                _items(session, services, nudge)))
+
+
+def _items(session: Session, services: Services, nudge: Nudge) -> list[str]:
+    framework = services.framework
+    if nudge.kind is Kind.UNMET_CONDITIONS:
+        return [f"{framework.question(q).text} Next step: {framework.question(q).next_step}" for q in nudge.detail]
+    if nudge.kind is Kind.WAIVER_OVERDUE:
+        waivers = session.exec(select(Waiver).where(Waiver.id.in_(nudge.detail))).all()
+        return [f"{framework.question(w.question_id).text} (due {w.due_date.isoformat()})" for w in waivers]
+    return []
