@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from bot.domain import audit
-from bot.errors import NotFoundError
+from bot.errors import FieldErrors, NotFoundError
 from storage.models import Initiative, Scorecard
 
 WEEKS_SHOWN = 12
@@ -35,10 +35,8 @@ BOUNDS = {
 TEXT_LIMITS = {"top_themes": 1000, "note": 3000}
 
 
-class ScorecardErrors(Exception):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors
+class ScorecardErrors(FieldErrors):
+    """The week's numbers that are out of range or missing, keyed by field."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from bot.domain import audit
 from bot.domain.initiatives import find_anywhere, latest_review
 from bot.domain.progress import ReviewState
 from bot.domain.summary import Summary, summarize
-from bot.errors import NotFoundError
+from bot.errors import FieldErrors, NotFoundError
 from bot.framework import Framework, Owner
 from storage.models import (
     Decision,
@@ -31,12 +31,8 @@ OWNER_ROLES = {o.value for o in Owner}
 IsMember = Callable[[str, str], bool]  # (group role, user id) -> whether the user belongs to the group
 
 
-class RequestErrors(Exception):
+class RequestErrors(FieldErrors):
     """Why a release request cannot be sent, keyed by form field (blank key: the form as a whole)."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.domain import audit
-from bot.errors import NotFoundError, UserFacingError
+from bot.errors import FieldErrors, NotFoundError, UserFacingError
 from bot.framework import Framework, Tier
 from storage.models import Awaiting, Initiative, InitiativeCreate, Review, Workspace
 
@@ -22,12 +22,8 @@ def name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-class IntakeErrors(Exception):
+class IntakeErrors(FieldErrors):
     """Field errors for the intake form, keyed by field name."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors
 
 
 def workspace_for(team_id: str, *, session: Session) -> Workspace:
