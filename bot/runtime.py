@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.ai.assist import Assistant
 from bot.approval_policy import load_policy
 from bot.framework import load_framework
 from bot.services import Services
@@ -19,6 +20,10 @@ def start(settings: Settings, *, required: tuple[str, ...], verify_token: bool =
     policy = load_policy(settings.policy_path)
     engine = make_engine(settings.database_url)
     migrate(engine)
+    assistant = Assistant(
+        api_key=settings.openai_api_key, base_url=settings.openai_base_url, model=settings.openai_model,
+        budget_seconds=settings.ai_budget_seconds, engine=engine,
+    ) if settings.openai_api_key else None
     services = Services(engine=engine, framework=framework, policy=policy,
-                        approvals_channel=settings.approvals_channel)
+                        approvals_channel=settings.approvals_channel, assistant=assistant)
     return build_app(settings, services, verify_token=verify_token), services

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from bot.ai.assist import Assistant
 from bot.approval_policy import ApprovalPolicy
 from bot.framework import Framework
 
@@ -16,3 +17,4 @@ class Services:
     framework: Framework
     policy: ApprovalPolicy
     approvals_channel: str = ""
+    assistant: Assistant | None = None  # only with an OpenAI key

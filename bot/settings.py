@@ -37,6 +37,10 @@ class Settings:
     policy_path: Path = DEFAULT_POLICY_PATH
     approvals_channel: str = ""
     gate_token: str = field(default="", repr=False)
+    openai_api_key: str = field(default="", repr=False)
+    openai_base_url: str = ""
+    openai_model: str = "gpt-4o-mini"
+    ai_budget_seconds: float = 20.0
 
     def require(self, *names: str) -> None:
         for name in names:
@@ -58,4 +62,18 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         policy_path=Path(os.environ.get("READINESS_APPROVAL_POLICY") or DEFAULT_POLICY_PATH),
         approvals_channel=os.environ.get("READINESS_APPROVALS_CHANNEL", ""),
         gate_token=os.environ.get("READINESS_GATE_TOKEN", ""),
+        openai_api_key=os.environ.get("OPENAI_API_KEY", ""),
+        openai_base_url=os.environ.get("OPENAI_BASE_URL", ""),
+        openai_model=os.environ.get("OPENAI_MODEL") or "gpt-4o-mini",
+        ai_budget_seconds=_positive(os.environ.get("READINESS_AI_BUDGET_SECONDS"), 20.0),
     )
+
+
+def _positive(text: str | None, default: float) -> float:
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        raise SettingsError(f"READINESS_AI_BUDGET_SECONDS must be a number of seconds, not {text!r}.") from None
+    if value <= 0:
+        raise SettingsError("READINESS_AI_BUDGET_SECONDS must be more than 0.")
+    return value

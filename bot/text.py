@@ -48,3 +48,14 @@ def shorten(text: str, limit: int) -> str:
             cut = token.start()
             break
     return text[:cut].rstrip() + "…"
+
+
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>|]+", re.IGNORECASE)
+
+
+def from_model(text: str, *, source: str) -> str:
+    """Mrkdwn for what a model wrote: escaped like people's text, and no link that was not in `source`."""
+    def keep_if_quoted(match: re.Match[str]) -> str:
+        return match.group(0) if match.group(0) in source else "[link removed]"
+
+    return from_plain(_URL.sub(keep_if_quoted, text))

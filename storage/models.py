@@ -44,6 +44,7 @@ class Workspace(SQLModel, table=True):
     created_at: datetime = _ts_column()
     nudge_weekday: int = 0  # Monday; the weekly check-in day, in each business owner's own timezone
     nudge_hour: int = 10
+    ai_assist_enabled: bool = True  # only matters when the bot has an OpenAI key
 
 
 class InitiativeBase(SQLModel):
@@ -157,6 +158,7 @@ class ReleaseRequest(SQLModel, table=True):
     reminded_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     stale_since: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    preread: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # AI-written questions
 
 
 class Waiver(SQLModel, table=True):
@@ -245,3 +247,19 @@ class NudgeLog(SQLModel, table=True):
     status: NudgeStatus = Field(sa_type=String(20))
     error: str | None = Field(default=None, max_length=100)
     sent_at: datetime = _ts_column()
+
+
+class ModelCall(SQLModel, table=True):
+    """One call to the model: which prompt (by a hash of its text), tokens, latency and how it ended."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int | None = Field(default=None, foreign_key="workspace.id", index=True)
+    initiative_id: int | None = Field(default=None, foreign_key="initiative.id", index=True)
+    purpose: str = Field(max_length=40)
+    prompt_version: str = Field(max_length=20)
+    model: str = Field(max_length=80)
+    tokens_in: int = 0
+    tokens_out: int = 0
+    latency_ms: int = 0
+    outcome: str = Field(max_length=20)
+    created_at: datetime = _ts_column()

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
+from bot.ai.assist import Assistant
 from bot.approval_policy import DEFAULT_POLICY_PATH, load_policy
 from bot.framework import DEFAULT_FRAMEWORK_PATH, load_framework
 from bot.services import Services
@@ -111,6 +112,8 @@ class RunningBot:
     fake: FakeSlack
     framework_path: object = DEFAULT_FRAMEWORK_PATH
     approvals_channel: str = ""
+    openai_url: str | None = None  # AI assist against a fake OpenAI server, when given
+    ai_budget: float = 5.0
 
     def start(self) -> RunningBot:
         self.settings = Settings(
@@ -118,8 +121,11 @@ class RunningBot:
             database_url=self.database_url, slack_api_url=self.fake.url, framework_path=self.framework_path,
         )
         self.engine = make_engine(self.database_url)
+        assistant = Assistant(api_key="sk-test-key-not-real", base_url=self.openai_url, model="gpt-4o-mini",
+                              budget_seconds=self.ai_budget, engine=self.engine) if self.openai_url else None
         self.services = Services(engine=self.engine, framework=load_framework(self.framework_path),
-                                 policy=load_policy(DEFAULT_POLICY_PATH), approvals_channel=self.approvals_channel)
+                                 policy=load_policy(DEFAULT_POLICY_PATH), approvals_channel=self.approvals_channel,
+                                 assistant=assistant)
         self.executor = TrackingExecutor()
         self.app = build_app(self.settings, self.services, executor=self.executor)
         self.server = make_server(self.app, self.services, host="127.0.0.1", port=0, gate_token=GATE_TOKEN)
@@ -153,5 +159,22 @@ class RunningBot:
 @pytest.fixture
 def bot(engine, database_url, fake_slack):
     running = RunningBot(database_url, fake_slack).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def fake_openai():
+    from tests.fake_openai import FakeOpenAI
+
+    fake = FakeOpenAI()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def ai_bot(engine, database_url, fake_slack, fake_openai):
+    """The served bot with AI assist, its model at the fake OpenAI server."""
+    running = RunningBot(database_url, fake_slack, openai_url=fake_openai.url, ai_budget=3.0).start()
     yield running
     running.stop()

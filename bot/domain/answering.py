@@ -42,6 +42,7 @@ class Step:
     next_question: Question | None = None
     completed: bool = False
     hint: str | None = None
+    note: str | None = None  # a reply that answered nothing clearly, kept as a note (an AI may read it)
 
     @property
     def changed_earlier_answer(self) -> bool:
@@ -111,7 +112,7 @@ def reply(review_id: int, text: str, *, user_id: str, session: Session, framewor
         _save_evidence(state, question, parsed.rest, user_id=user_id, session=session)
         step.evidence_saved = True
     if parsed.status is None:
-        step.hint = UNCLEAR_REPLY_HINT
+        step.hint, step.note = UNCLEAR_REPLY_HINT, text.strip()
         return step
     if parsed.status != step.previous:
         _append_answer(state, question, parsed.status, user_id=user_id, source="reply", session=session)

@@ -180,3 +180,12 @@ def set_schedule(team_id: str, weekday: str, hour: str, *, user_id: str, session
     audit.record(session=session, kind="schedule_changed", actor=user_id, workspace_id=workspace.id,
                  weekday=WEEKDAYS[day], hour=int(hour))
     return workspace
+
+
+def set_ai_assist(team_id: str, enabled: bool, *, user_id: str, session: Session) -> None:
+    """Turn AI assist on or off for a workspace (it only ever runs with an OpenAI key)."""
+    workspace = workspace_for(team_id, session=session)
+    workspace.ai_assist_enabled = enabled
+    session.add(workspace)
+    audit.record(session=session, kind="ai_assist_on" if enabled else "ai_assist_off", actor=user_id,
+                 workspace_id=workspace.id)

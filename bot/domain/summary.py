@@ -59,3 +59,19 @@ def summarize(state: ReviewState) -> Summary:
     else:
         verdict = Verdict.READY
     return Summary(initiative, tier, verdict, state.areas(), conditions, state.answered, len(state.questions))
+
+
+STATUS_WORDS = {AnswerStatus.PARTLY: "partly met", AnswerStatus.NOT_YET: "not yet met",
+                AnswerStatus.SKIPPED: "skipped", None: "not answered"}
+
+
+def describe(summary: Summary) -> str:
+    """The summary as plain text: the verdict, each area, each unmet condition with its owner."""
+    lines = [f"{summary.initiative.name}: {summary.verdict.value} (risk tier {summary.tier.value}, "
+             f"{summary.answered} of {summary.total} questions answered)."]
+    lines += [f"{p.area.name}: {p.answered} of {p.total} answered, {p.counts[AnswerStatus.MET]} met."
+              for p in summary.areas]
+    lines += [f"- {c.question.text} ({STATUS_WORDS.get(c.status, c.status)}; "
+              f"{'blocks release' if c.blocking else 'does not block'}; owner {c.owner_id}; "
+              f"next step: {c.question.next_step})" for c in summary.conditions]
+    return "\n".join(lines)

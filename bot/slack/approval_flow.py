@@ -13,11 +13,11 @@ from bot.domain import approvals
 from bot.domain.approvals import RequestView, StaleResult
 from bot.errors import SlackDeliveryError
 from bot.services import Services
-from bot.slack import delivery
+from bot.slack import ai_flow, delivery
 from bot.slack.blocks.approvals import build_request_message
 from bot.text import from_plain
 from storage.db import session_scope
-from storage.models import RequestMessage, RequestStatus, utcnow
+from storage.models import ReleaseRequest, RequestMessage, RequestStatus, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,10 @@ def _permalink(client: WebClient, view: RequestView, services: Services) -> str 
 
 def publish(client: WebClient, services: Services, request_id: int) -> list[str]:
     """Post the request to the approvals channel and DM each approver; return what could not be delivered."""
+    questions = ai_flow.preread(services, load(services, request_id))
+    if questions:
+        with session_scope(services.engine) as session:
+            session.get(ReleaseRequest, request_id).preread = questions
     view = load(services, request_id)
     text, blocks = build_request_message(view, services.framework, permalink=_permalink(client, view, services))
     targets = [view.request.approvals_channel, *Membership(client, services).people_for(view)]

@@ -9,7 +9,7 @@ from bot.domain.progress import ReviewState
 from bot.domain.summary import summarize
 from bot.framework import Question
 from bot.services import Services
-from bot.slack import delivery
+from bot.slack import ai_flow, delivery
 from bot.slack.approval_flow import after_answer
 from bot.slack.blocks import messages
 from bot.text import from_plain
@@ -62,7 +62,7 @@ def show_step(client: WebClient, step: Step, services: Services, *, user_id: str
     state, question = step.state, step.question
     review = state.review
     thread = dict(channel=review.channel_id, thread_ts=review.thread_ts, retry_hint=retry_hint(state))
-    if step.hint:
+    if step.hint and not (step.note and ai_flow.propose(client, services, step, user_id=user_id)):
         delivery.tell(client, user=user_id, channel=review.channel_id, thread_ts=review.thread_ts, text=step.hint)
     if step.changed_earlier_answer and review.awaiting_question_id != question.id:
         delivery.post(
@@ -81,7 +81,8 @@ def show_step(client: WebClient, step: Step, services: Services, *, user_id: str
 def post_summary(client: WebClient, state: ReviewState, services: Services) -> None:
     """Post the summary to the team channel itself (not the thread), split to fit Slack's limits."""
     summary = summarize(state)
-    for text, blocks in messages.build_summary_messages(summary, services.framework):
+    paragraph = ai_flow.summary_paragraph(services, summary)
+    for text, blocks in messages.build_summary_messages(summary, services.framework, ai_paragraph=paragraph):
         delivery.post(client, channel=state.review.channel_id, text=text, blocks=blocks, retry_hint=retry_hint(state))
     with session_scope(services.engine) as session:
         mark_summary_posted(session.get(Review, state.review.id), session=session)

@@ -20,6 +20,8 @@ class Action(StrEnum):
     REPORT_WEEK = "report_week"
     SNOOZE_WEEK = "snooze_week"
     SNOOZE_UNTIL = "snooze_until"
+    AI_CONFIRM = "ai_confirm"
+    AI_CHANGE = "ai_change"
 
 
 ANSWER_ACTIONS = {

@@ -67,7 +67,11 @@ def refresh_timezones(client: WebClient, services: Services) -> None:
             logger.warning("No timezone for %s (%s); using UTC", user_id, error.response.get("error"))
             tz = "UTC"
         with session_scope(services.engine) as session:
-            session.merge(UserProfile(user_id=user_id, tz=tz, refreshed_at=utcnow()))
+            try:
+                with session.begin_nested():
+                    session.merge(UserProfile(user_id=user_id, tz=tz, refreshed_at=utcnow()))
+            except IntegrityError:
+                pass  # another scheduler stored it a moment ago
 
 
 def run(client: WebClient, services: Services, now: datetime, *, interval: float = 1.0) -> list[str]:

@@ -7,12 +7,12 @@ from datetime import date
 
 from bot.approval_policy import ApprovalPolicy
 from bot.domain.approvals import RequestView, RoleStatus, WaiverInput, waiver_field
-from bot.domain.summary import Summary
+from bot.domain.summary import Summary, describe
 from bot.framework import Framework
 from bot.slack.blocks.limits import MAX_BLOCKS, context, packed_sections, section, split_messages
 from bot.slack.blocks.messages import VERDICT_LABELS, status_label
 from bot.slack.ids import Action, View
-from bot.text import from_plain, shorten
+from bot.text import from_model, from_plain, shorten
 from storage.models import Initiative, Outcome, RequestStatus
 
 MAX_WAIVERS = 30  # three inputs each, inside a modal's 100 blocks
@@ -111,6 +111,11 @@ def build_request_message(view: RequestView, framework: Framework, *, permalink:
                          f"{w.due_date.isoformat()}")
             lines.append(line)
         blocks += packed_sections(lines)
+    if request.preread:
+        source = describe(view.summary)
+        blocks += packed_sections(["*🤖 Pre-read (AI-written): questions a sceptical approver would ask*",
+                                   *(f"{n}. {from_model(shorten(q, 300), source=source)}"
+                                     for n, q in enumerate(request.preread, 1))])
     blocks += packed_sections(["*Approvers*", *(_role_line(r) for r in view.roles)])
     if status is RequestStatus.PENDING:
         blocks.append(_decision_buttons(view))

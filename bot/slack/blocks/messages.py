@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.progress import AreaProgress, ReviewState
-from bot.domain.summary import Condition, Summary, Verdict
+from bot.domain.summary import Condition, Summary, Verdict, describe
 from bot.framework import Framework, Question
 from bot.slack.blocks.limits import (
     MAX_FALLBACK,
@@ -41,6 +41,8 @@ COMMANDS = (
     ("/readiness report <name>", "report this week's adoption numbers (the weekly check-in asks for them)"),
     ("/readiness schedule <weekday> <hour>", "when the weekly check-in goes out (default monday 10)"),
     ("/readiness retire <name>", "retire an initiative: no more weekly nudges (owners only)"),
+    ("/readiness ai on|off", "AI assist for this workspace (only with an OpenAI key; a person always confirms)"),
+    ("/readiness usage", "this month's AI calls, tokens and estimated cost per initiative"),
     ("/readiness help", "this list"),
 )
 
@@ -131,14 +133,20 @@ def build_answer_changed(question: Question, previous: AnswerStatus, now: Answer
     )
 
 
-def build_summary_messages(summary: Summary, framework: Framework) -> list[tuple[str, list[dict]]]:
-    """The summary as one or more messages, each valid Block Kit however large the framework is."""
+def build_summary_messages(summary: Summary, framework: Framework, *,
+                           ai_paragraph: str | None = None) -> list[tuple[str, list[dict]]]:
+    """The summary as one or more messages, each valid Block Kit however large the framework is.
+
+    An AI-written paragraph, when given, goes first and is marked as such; the rest is unchanged.
+    """
     initiative = summary.initiative
     tier = framework.tier_info(summary.tier)
     blockers = summary.blockers
     others = [c for c in summary.conditions if not c.blocking]
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": shorten(f"Readiness summary: {initiative.name}", 150)}},
+        *([section(ai_paragraph), context("✨ AI-written from the answers below: check it against them."),
+           {"type": "divider"}] if ai_paragraph else []),
         section(f"*Verdict:* {VERDICT_LABELS[summary.verdict]}"),
         context(
             f"Risk tier: {tier.label} · {summary.answered} of {summary.total} questions answered · "
@@ -161,7 +169,7 @@ def build_summary_messages(summary: Summary, framework: Framework) -> list[tuple
     if not summary.conditions:
         blocks.append(section("Every condition is met. 🎉"))
     blocks.append(request_button(initiative))
-    fallback = shorten(_summary_fallback(summary), MAX_FALLBACK)
+    fallback = shorten(f"Readiness summary: {from_plain(describe(summary))}", MAX_FALLBACK)
     return [(fallback, chunk) for chunk in split_messages(blocks)]
 
 
@@ -190,14 +198,6 @@ def _condition_line(condition: Condition) -> str:
         f"• {status_label(condition.status)}: *{shorten(q.text, 300)}*\n"
         f"    Owner <@{condition.owner_id}> · Next step: {shorten(q.next_step, 400)}"
     )
-
-
-def _summary_fallback(summary: Summary) -> str:
-    lines = [f"Readiness summary for {from_plain(summary.initiative.name)}: {summary.verdict.value}."]
-    if summary.conditions:
-        lines.append(f"{len(summary.conditions)} unmet conditions, {len(summary.blockers)} blocking release.")
-    lines += [f"- {c.question.text} ({status_label(c.status)})" for c in summary.conditions]
-    return "\n".join(lines)
 
 
 def build_status_message(state: ReviewState) -> tuple[str, list[dict]]:

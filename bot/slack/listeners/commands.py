@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 from slack_bolt import App
 
-from bot.domain.initiatives import WEEKDAYS, find_initiative, latest_review, retire, set_schedule
+from bot.ai.usage import month_usage
+from bot.domain.initiatives import (
+    WEEKDAYS,
+    find_initiative,
+    latest_review,
+    retire,
+    set_ai_assist,
+    set_schedule,
+)
 from bot.domain.nudges import reporting_week
 from bot.domain.progress import ReviewState
 from bot.services import Services
@@ -20,68 +29,108 @@ from storage.db import session_scope
 from storage.models import Initiative, utcnow
 
 COMMAND = "/readiness"
-NEEDS_NAME = {"status", "summary", "continue", "release", "report", "retire"}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the command answers: only the person sees it, unless it is news for the channel."""
+
+    text: str
+    blocks: list[dict] | None = None
+    in_channel: bool = False
 
 
 def handle_readiness(ack, command: dict, respond, client, context) -> None:
     ack()
     services: Services = context["services"]
-    text = html.unescape(command.get("text") or "").strip()
-    sub, _, name = text.partition(" ")
-    sub, name = sub.lower(), name.strip()
-    if not sub:
-        reply, blocks = messages.build_start_prompt()
-    elif sub in ("new", "start"):
-        client.views_open(
-            trigger_id=command["trigger_id"],
-            view=modals.build_intake_modal(
-                services.framework, name=name, channel_id=command.get("channel_id", ""), team_id=command["team_id"],
-            ),
-        )
-        return
-    elif sub == "help":
-        reply, blocks = messages.build_help()
-    elif sub == "schedule":
-        reply, blocks = _schedule(command, name, services), None
-    elif sub not in NEEDS_NAME:
-        reply, blocks = messages.build_help(f"I don't know `{from_plain(sub)}`. Here is what I can do:")
-    elif not name:
-        reply, blocks = messages.build_help(f"Which initiative? Use `/readiness {sub} <name>`.")
+    sub, _, args = html.unescape(command.get("text") or "").strip().partition(" ")
+    sub, args = sub.lower(), args.strip()
+    if sub in WORKSPACE_COMMANDS:
+        reply = WORKSPACE_COMMANDS[sub](command, args, client, services)
+    elif sub not in NAMED_COMMANDS:
+        reply = Reply(*messages.build_help(f"I don't know `{from_plain(sub)}`. Here is what I can do:"))
+    elif not args:
+        reply = Reply(*messages.build_help(f"Which initiative? Use `/readiness {sub} <name>`."))
     else:
-        state = _state(command["team_id"], name, services)
-        if sub == "release":
-            open_request_form(client, command["trigger_id"], state.initiative.id, services)
-            return
-        if sub == "report":
-            with session_scope(services.engine) as session:
-                week = reporting_week(state.initiative, session=session, now=utcnow())
-            open_report_form(client, command["trigger_id"], state.initiative.id, week, services)
-            return
-        if sub == "retire":
-            with session_scope(services.engine) as session:
-                retire(session.get(Initiative, state.initiative.id), user_id=command["user_id"], session=session,
-                       now=utcnow())
-            respond(text=f"{from_plain(state.initiative.name)} is retired: no more weekly nudges.",
-                    response_type="in_channel")
-            return
-        if sub == "status":
-            reply, blocks = messages.build_status_message(state)
-        elif sub == "summary":
-            conversation.post_summary(client, state, services)
-            reply, blocks = f"Posted the summary of {from_plain(state.initiative.name)} to <#{state.review.channel_id}>.", None
-        else:
-            conversation.ask_current(client, state, services)
-            reply, blocks = f"Picked up {from_plain(state.initiative.name)} in <#{state.review.channel_id}>.", None
-    respond(text=reply, blocks=blocks, response_type="ephemeral")
+        reply = NAMED_COMMANDS[sub](command, _state(command["team_id"], args, services), client, services)
+    if reply is not None:
+        respond(text=reply.text, blocks=reply.blocks, response_type="in_channel" if reply.in_channel else "ephemeral")
 
 
-def _schedule(command: dict, args: str, services: Services) -> str:
+def _start(command, args, client, services) -> Reply:
+    return Reply(*messages.build_start_prompt())
+
+
+def _new(command, args, client, services) -> None:
+    client.views_open(trigger_id=command["trigger_id"], view=modals.build_intake_modal(
+        services.framework, name=args, channel_id=command.get("channel_id", ""), team_id=command["team_id"]))
+
+
+def _help(command, args, client, services) -> Reply:
+    return Reply(*messages.build_help())
+
+
+def _status(command, state: ReviewState, client, services) -> Reply:
+    return Reply(*messages.build_status_message(state))
+
+
+def _summary(command, state: ReviewState, client, services) -> Reply:
+    conversation.post_summary(client, state, services)
+    return Reply(f"Posted the summary of {from_plain(state.initiative.name)} to <#{state.review.channel_id}>.")
+
+
+def _continue(command, state: ReviewState, client, services) -> Reply:
+    conversation.ask_current(client, state, services)
+    return Reply(f"Picked up {from_plain(state.initiative.name)} in <#{state.review.channel_id}>.")
+
+
+def _release(command, state: ReviewState, client, services) -> None:
+    open_request_form(client, command["trigger_id"], state.initiative.id, services)
+
+
+def _report(command, state: ReviewState, client, services) -> None:
+    with session_scope(services.engine) as session:
+        week = reporting_week(state.initiative, session=session, now=utcnow())
+    open_report_form(client, command["trigger_id"], state.initiative.id, week, services)
+
+
+def _retire(command, state: ReviewState, client, services) -> Reply:
+    with session_scope(services.engine) as session:
+        retire(session.get(Initiative, state.initiative.id), user_id=command["user_id"], session=session, now=utcnow())
+    return Reply(f"{from_plain(state.initiative.name)} is retired: no more weekly nudges.", in_channel=True)
+
+
+def _schedule(command: dict, args: str, client, services: Services) -> Reply:
     weekday, _, hour = args.partition(" ")
     with session_scope(services.engine) as session:
         workspace = set_schedule(command["team_id"], weekday, hour.strip(), user_id=command["user_id"],
                                  session=session)
-    return (f"Weekly check-ins now go out on {WEEKDAYS[workspace.nudge_weekday].capitalize()}s at "
-            f"{workspace.nudge_hour}:00, in each business owner's own timezone.")
+    return Reply(f"Weekly check-ins now go out on {WEEKDAYS[workspace.nudge_weekday].capitalize()}s at "
+                 f"{workspace.nudge_hour}:00, in each business owner's own timezone.")
+
+
+def _ai_switch(command: dict, args: str, client, services: Services) -> Reply:
+    choice = args.lower()
+    if choice not in ("on", "off"):
+        return Reply("Say `/readiness ai on` or `/readiness ai off`.")
+    with session_scope(services.engine) as session:
+        set_ai_assist(command["team_id"], choice == "on", user_id=command["user_id"], session=session)
+    if services.assistant is None:
+        return Reply(f"AI assist is {choice} for this workspace, but this bot has no OpenAI key, so it stays unused.")
+    return Reply(f"AI assist is {choice} for this workspace.")
+
+
+def _usage(command: dict, args: str, client, services: Services) -> Reply:
+    with session_scope(services.engine) as session:
+        rows = month_usage(command["team_id"], session=session, now=utcnow())
+    if not rows:
+        return Reply("No AI calls this month." + ("" if services.assistant else " (This bot has no OpenAI key.)"))
+    lines = ["*AI use this month*", "`initiative                      calls  failed  tokens in  tokens out   est. cost`"]
+    for row in rows:
+        cost = f"${row.cost:,.4f}" if row.cost is not None else "unknown"
+        lines.append(f"`{row.initiative[:30]:<30}  {row.calls:>5}  {row.failed:>6}  {row.tokens_in:>9,}  "
+                     f"{row.tokens_out:>10,}  {cost:>10}`")
+    return Reply("\n".join(lines))
 
 
 def _state(team_id: str, name: str, services: Services) -> ReviewState:
@@ -89,6 +138,12 @@ def _state(team_id: str, name: str, services: Services) -> ReviewState:
         initiative = find_initiative(team_id, name, session=session)
         review = latest_review(initiative, session=session)
         return ReviewState.load(review.id, session=session, framework=services.framework)
+
+
+WORKSPACE_COMMANDS = {"": _start, "new": _new, "start": _new, "help": _help, "schedule": _schedule,
+                      "ai": _ai_switch, "usage": _usage}
+NAMED_COMMANDS = {"status": _status, "summary": _summary, "continue": _continue, "release": _release,
+                  "report": _report, "retire": _retire}
 
 
 def register(app: App) -> None:

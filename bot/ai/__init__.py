@@ -1,0 +1,1 @@
+"""AI assist (optional): a model reads free text and proposes; a person always decides."""

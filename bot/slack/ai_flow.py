@@ -1,0 +1,106 @@
+"""AI assist in Slack: proposals a person confirms or changes, the summary paragraph, the approver pre-read.
+
+Every model call runs after Slack's ack, and any failure falls back to the buttons in one line.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+
+from bot.ai.assist import AIUnavailable, Assessment
+from bot.domain.answering import Step
+from bot.domain.approvals import RequestView
+from bot.domain.summary import Summary, describe
+from bot.services import Services
+from bot.slack import delivery
+from bot.slack.blocks.limits import context, section
+from bot.slack.blocks.messages import status_label
+from bot.slack.ids import Action, question_ref
+from bot.text import from_model, shorten
+from storage.db import session_scope
+from storage.models import AnswerStatus, Initiative, Workspace
+
+logger = logging.getLogger(__name__)
+FALLBACK = "🤖 AI assist could not help this time ({why}). Your reply is kept as a note: answer with the buttons above."
+
+
+def enabled(services: Services, workspace_id: int | None) -> bool:
+    if services.assistant is None or workspace_id is None:
+        return False
+    with session_scope(services.engine) as session:
+        workspace = session.get(Workspace, workspace_id)
+        return bool(workspace and workspace.ai_assist_enabled)
+
+
+def propose(client: WebClient, services: Services, step: Step, *, user_id: str) -> bool:
+    """Read an unclear reply with the model and post its proposal; False if AI assist is off."""
+    initiative, question, review = step.state.initiative, step.question, step.state.review
+    if not enabled(services, initiative.workspace_id):
+        return False
+    thread = dict(channel=review.channel_id, thread_ts=review.thread_ts)
+    try:
+        assessment = services.assistant.assess(question.text, question.met_looks_like, step.note,
+                                               workspace_id=initiative.workspace_id, initiative_id=initiative.id)
+    except AIUnavailable as why:
+        delivery.tell(client, user=user_id, text=FALLBACK.format(why=str(why).rstrip(".").lower()), **thread)
+        return True
+    text, blocks = build_proposal(assessment, step)
+    delivery.post(client, text=text, blocks=blocks, **thread)
+    return True
+
+
+def build_proposal(assessment: Assessment, step: Step) -> tuple[str, list[dict]]:
+    reply = step.note or ""
+    reason = from_model(assessment.reason, source=reply)
+    ref = question_ref(step.state.review.id, step.question.id)
+    if assessment.status == "unclear":
+        follow_up = from_model(assessment.follow_up or "Could you say more about how this is done today?",
+                               source=reply)
+        text = f"🤖 Follow-up: {follow_up}"
+        return text, [section(text), context("AI-written question. Reply here, or answer with the buttons above.")]
+    status = AnswerStatus(assessment.status)
+    lines = [f"🤖 *Proposed: {status_label(status)}*: {reason}"]
+    if assessment.missing_evidence:
+        lines.append(f"*Still missing:* {from_model(assessment.missing_evidence, source=reply)}")
+    blocks = [
+        section("\n".join(lines)),
+        context("An AI reading of the reply above. Nothing is recorded until a person confirms or changes it."),
+        {"type": "actions", "block_id": "ai_proposal", "elements": [
+            {"type": "button", "action_id": Action.AI_CONFIRM, "style": "primary", "value": f"{ref}:{status.value}",
+             "text": {"type": "plain_text", "text": f"Confirm {status_label(status).split(' ', 1)[1]}"}},
+            {"type": "button", "action_id": Action.AI_CHANGE, "value": ref,
+             "text": {"type": "plain_text", "text": "Change"}},
+        ]},
+    ]
+    return f"AI proposal: {status_label(status)}", blocks
+
+
+def summary_paragraph(services: Services, summary: Summary) -> str | None:
+    """An executive paragraph from the stored answers, or None (AI off, or it could not help)."""
+    initiative: Initiative = summary.initiative
+    if not enabled(services, initiative.workspace_id):
+        return None
+    review_text = describe(summary)
+    try:
+        paragraph = services.assistant.executive_summary(review_text, workspace_id=initiative.workspace_id,
+                                                         initiative_id=initiative.id)
+    except AIUnavailable:
+        return "_AI summary unavailable right now; the summary below is complete._"
+    return from_model(shorten(paragraph, 1200), source=review_text)
+
+
+def preread(services: Services, view: RequestView) -> list[str] | None:
+    """Three hard questions for approvers, drawn from the answers (stored with the request)."""
+    initiative = view.initiative
+    if not enabled(services, initiative.workspace_id):
+        return None
+    waivers = "\n".join(f"Waiver for {w.question_id}: {w.reason} (owner {w.owner_id}, due {w.due_date})"
+                        for w in view.waivers)
+    try:
+        return services.assistant.preread(f"{describe(view.summary)}\n{waivers}",
+                                          workspace_id=initiative.workspace_id, initiative_id=initiative.id)
+    except AIUnavailable as why:
+        logger.info("No pre-read for request %s: %s", view.request.id, why)
+        return None

@@ -1,0 +1,101 @@
+"""A small OpenAI-compatible server over real HTTP: records what was sent, answers from a script or by rule."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def completion(content: str | None, *, refusal: str | None = None, tokens: tuple[int, int] = (120, 40)) -> dict:
+    return {
+        "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()), "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": content, "refusal": refusal}}],
+        "usage": {"prompt_tokens": tokens[0], "completion_tokens": tokens[1], "total_tokens": sum(tokens)},
+    }
+
+
+def read_reply(text: str) -> dict:
+    """The fake model's rule for a review reply: plain keywords, quoting the reply."""
+    reply = text.split("The reply:\n", 1)[-1].strip()
+    lowered = reply.lower()
+    if "?" in reply or "depends" in lowered:
+        status, follow_up = "unclear", "Who owns this today, by name?"
+    elif re.search(r"\b(not started|nobody|no one|not yet|haven't)\b", lowered):
+        status, follow_up = "not_yet", None
+    elif re.search(r"\b(some|half|partly|part of)\b", lowered):
+        status, follow_up = "partly", None
+    else:
+        status, follow_up = "met", None
+    return {"status": status, "reason": f"The reply says: “{reply[:80]}”",
+            "missing_evidence": "" if status == "met" else "A link to where this is written down", "follow_up": follow_up}
+
+
+class FakeOpenAI:
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.script: list[dict] = []  # queued answers: {"status", "body", "delay", "headers"}
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def queue(self, *, status: int = 200, body: dict | None = None, delay: float = 0.0, headers=None) -> None:
+        self.script.append({"status": status, "body": body, "delay": delay, "headers": headers or {}})
+
+    def sent_texts(self) -> list[str]:
+        """Everything the bot sent, as text: what left the process."""
+        return [m["content"] for r in self.requests for m in r["messages"]]
+
+    def _answer(self, request: dict) -> dict:
+        with self._lock:
+            self.requests.append(request)
+            scripted = self.script.pop(0) if self.script else None
+        if scripted:
+            return scripted
+        system, user = request["messages"][0]["content"], request["messages"][-1]["content"]
+        if "executives" in system:
+            content = "Not ready yet: two conditions block release. Name the escalation owner and finish the SAP link."
+        elif "sceptical approver" in system:
+            content = json.dumps({"questions": ["Who checks outputs at full volume?", "What happens when SAP is down?",
+                                                "Who is paged when quality drops?"]})
+        else:
+            content = json.dumps(read_reply(user))
+        return {"status": 200, "body": completion(content), "delay": 0.0, "headers": {}}
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                answer = fake._answer(request)
+                if answer["delay"]:
+                    time.sleep(answer["delay"])
+                payload = json.dumps(answer["body"] or {"error": {"message": "fake error", "type": "server"}}).encode()
+                try:
+                    self.send_response(answer["status"])
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    for key, value in answer["headers"].items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler

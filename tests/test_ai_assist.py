@@ -1,0 +1,213 @@
+"""AI assist through the real openai client against a fake OpenAI-compatible server: a person always decides."""
+
+import json
+
+from sqlmodel import Session, select
+
+from bot.ai.assist import prompt
+from bot.domain.progress import ReviewState
+from bot.domain.summary import summarize
+from bot.slack.blocks.messages import build_summary_messages
+from bot.slack.ids import Action
+from storage.models import Answer, AnswerStatus, ModelCall, Review
+from tests.fake_openai import completion
+from tests.review_driver import EVIDENCE_REPLIES, ReviewDriver
+from tests.slack_requests import CHANNEL
+
+
+def _calls(bot) -> list[ModelCall]:
+    with Session(bot.engine) as session:
+        return session.exec(select(ModelCall).order_by(ModelCall.id)).all()
+
+
+def _answers(bot) -> list[Answer]:
+    with Session(bot.engine) as session:
+        return session.exec(select(Answer).order_by(Answer.id)).all()
+
+
+def _proposal(bot, thread: str) -> dict:
+    return [p for p in bot.fake.posts(thread_ts=thread) if p["text"].startswith("AI proposal")][-1]
+
+
+def _button(post: dict, action: Action) -> dict:
+    return next(e for b in post["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action)
+
+
+def _ephemerals(bot) -> list[str]:
+    return [c.params["text"] for c in bot.fake.calls_to("chat.postEphemeral")]
+
+
+def test_free_text_reply_gets_a_proposal_that_becomes_an_answer_only_when_confirmed(ai_bot, fake_openai):
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start()
+    first = driver.current(thread)
+    driver.reply(thread, "Some of it: Dana in Finance owns the KPI but the ops handoff is half done", user="U400")
+    proposal = _proposal(ai_bot, thread)
+    assert "Proposed: 🟡 Partly" in str(proposal["blocks"]) and "Nothing is recorded" in str(proposal["blocks"])
+    assert _answers(ai_bot) == [], "a proposal is not an answer"
+    [call] = _calls(ai_bot)
+    assert (call.purpose, call.model, call.outcome) == ("assess_answer", "gpt-4o-mini", "ok")
+    assert call.prompt_version == prompt("assess_answer").version and (call.tokens_in, call.tokens_out) == (120, 40)
+    ai_bot.slack.click(Action.AI_CONFIRM, _button(proposal, Action.AI_CONFIRM)["value"], user="U500",
+                       message_ts=proposal["ts"])
+    ai_bot.idle()
+    [answer] = _answers(ai_bot)
+    assert (answer.question_id, answer.status, answer.answered_by, answer.source) == (
+        first.question_id, AnswerStatus.PARTLY, "U500", "ai_confirmed")
+    confirmed = ai_bot.fake.calls_to("chat.update")[-1].params
+    assert "confirmed by <@U500>" in confirmed["text"] and "actions" not in str(confirmed["blocks"])
+    request = fake_openai.requests[0]
+    assert request["model"] == "gpt-4o-mini" and request["response_format"] == {"type": "json_object"}
+
+
+def test_change_sets_the_proposal_aside_and_asks_with_buttons(ai_bot):
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start()
+    first = driver.current(thread)
+    driver.reply(thread, "Dana owns it and signed the charter last week")
+    proposal = _proposal(ai_bot, thread)
+    ai_bot.slack.click(Action.AI_CHANGE, _button(proposal, Action.AI_CHANGE)["value"], message_ts=proposal["ts"])
+    ai_bot.idle()
+    again = driver.current(thread)
+    assert again.question_id == first.question_id and again.ts != first.ts
+    assert _answers(ai_bot) == []
+    driver.click(again, Action.ANSWER_NOT_YET)
+    assert _answers(ai_bot)[0].source == "button"
+
+
+def test_unclear_reply_leads_to_the_follow_up_question(ai_bot):
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start()
+    driver.reply(thread, "depends what you mean by owner?")
+    follow_up = ai_bot.fake.posts(thread_ts=thread)[-1]
+    assert follow_up["text"] == "🤖 Follow-up: Who owns this today, by name?"
+    assert _answers(ai_bot) == []
+
+
+def test_malformed_output_falls_back_to_the_buttons_in_one_line(ai_bot, fake_openai):
+    fake_openai.queue(body=completion('{"status": "maybe", "reason": '))
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start()
+    driver.reply(thread, "Dana owns it")
+    assert _ephemerals(ai_bot)[-1] == ("🤖 AI assist could not help this time (the model's answer was not usable). "
+                                       "Your reply is kept as a note: answer with the buttons above.")
+    assert _calls(ai_bot)[-1].outcome == "malformed" and _answers(ai_bot) == []
+
+
+def test_a_refusal_falls_back(ai_bot, fake_openai):
+    fake_openai.queue(body=completion(None, refusal="I can't help with that."))
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start()
+    driver.reply(thread, "Dana owns it")
+    assert "the model declined to read this" in _ephemerals(ai_bot)[-1]
+    assert _calls(ai_bot)[-1].outcome == "refused"
+
+
+def test_rate_limited_then_successful_call_is_retried(ai_bot, fake_openai):
+    fake_openai.queue(status=429, body={"error": {"message": "slow down", "type": "rate_limit"}},
+                      headers={"Retry-After": "0.2"})
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start()
+    driver.reply(thread, "Dana owns it and reviews the numbers weekly")
+    assert len(fake_openai.requests) == 2
+    assert "Proposed: ✅ Met" in str(_proposal(ai_bot, thread)["blocks"])
+    assert _calls(ai_bot)[-1].outcome == "ok"
+
+
+def test_a_model_that_does_not_answer_in_time_falls_back_without_delaying_the_ack(ai_bot, fake_openai):
+    for _ in range(3):
+        fake_openai.queue(delay=5.0, body=completion("{}"))
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start()
+    response = ai_bot.slack.thread_reply("Dana owns it", thread_ts=thread)
+    assert response.status == 200, "acknowledged before the model is called"
+    ai_bot.idle()
+    assert "the model did not answer in time" in _ephemerals(ai_bot)[-1]
+    call = _calls(ai_bot)[-1]
+    assert call.outcome == "unavailable" and call.latency_ms < 5000, "within the 3-second budget"
+
+
+def test_what_leaves_the_process_is_redacted(ai_bot, fake_openai):
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start()
+    driver.reply(thread, "Dana (dana.lopez@example.com, +1 555 0100) owns it; bot token xoxb-123-456-abcdef, "
+                         "key sk-live-abcdefghijklmnop")
+    sent = "\n".join(fake_openai.sent_texts())
+    for secret in ("dana.lopez@example.com", "555 0100", "xoxb-123-456-abcdef", "sk-live-abcdefghijklmnop"):
+        assert secret not in sent
+    assert "[email]" in sent and "[phone]" in sent and "[slack-token]" in sent and "[api-key]" in sent
+    assert "sk-test-key-not-real" not in sent
+
+
+def test_model_output_is_untrusted_text(ai_bot, fake_openai):
+    fake_openai.queue(body=completion(json.dumps({
+        "status": "met", "reason": "<!channel> <@U999> see https://evil.example.com/proof and https://wiki.example.com/x",
+        "missing_evidence": "", "follow_up": None})))
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start()
+    driver.reply(thread, "Owned by Dana, charter at https://wiki.example.com/x")
+    shown = str(_proposal(ai_bot, thread)["blocks"])
+    assert "<!channel>" not in shown and "<@U999>" not in shown
+    assert "evil.example.com" not in shown and "[link removed]" in shown
+    assert "https://wiki.example.com/x" in shown, "a link the person wrote may stay"
+
+
+def test_workspace_can_turn_ai_assist_off(ai_bot, fake_openai):
+    ai_bot.slack.command("ai off")
+    ai_bot.idle()
+    assert "AI assist is off" in ai_bot.fake.responses()[-1]["text"]
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start()
+    driver.reply(thread, "Dana owns it")
+    assert fake_openai.requests == []
+    assert "Saved your reply as a note" in _ephemerals(ai_bot)[-1]
+
+
+def test_summary_gets_an_ai_paragraph_above_the_unchanged_summary(ai_bot, framework):
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start("Tiny", tier="low")
+    for _ in range(20):
+        driver.click(driver.current(thread), Action.ANSWER_NOT_YET)
+        if ai_bot.fake.posts(top_level=True)[-1]["text"].startswith("Readiness summary"):
+            break
+    summary = ai_bot.fake.posts(top_level=True)[-1]
+    blocks = summary["blocks"]
+    assert blocks[1]["text"]["text"].startswith("Not ready yet: two conditions block release")
+    assert "AI-written" in blocks[2]["elements"][0]["text"]
+    with Session(ai_bot.engine) as session:
+        state = ReviewState.load(session.exec(select(Review)).one().id, session=session, framework=framework)
+    [(_, plain)] = build_summary_messages(summarize(state), framework)
+    assert blocks[0] == plain[0] and blocks[4:] == plain[1:], "the deterministic summary is unchanged beneath it"
+    assert [c.purpose for c in _calls(ai_bot)] == ["executive_summary"]
+
+
+def test_usage_shows_this_months_calls_tokens_and_cost(ai_bot):
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start()
+    driver.reply(thread, "Dana owns it")
+    driver.reply(thread, "Dana owns it, really")
+    ai_bot.slack.command("usage")
+    ai_bot.idle()
+    text = ai_bot.fake.responses()[-1]["text"]
+    assert "Invoice assistant" in text and "    2" in text and "240" in text and "$0.0001" in text
+
+
+def test_end_to_end_review_with_free_text_answers_confirmed_by_a_button(ai_bot, framework):
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start("Claims triage", tier="low")
+    for _ in range(40):
+        question = driver.current(thread)
+        spec = framework.question(question.question_id)
+        driver.reply(thread, f"We have this in place: {spec.met_looks_like[:60]}")
+        proposal = _proposal(ai_bot, thread)
+        ai_bot.slack.click(Action.AI_CONFIRM, _button(proposal, Action.AI_CONFIRM)["value"], message_ts=proposal["ts"])
+        ai_bot.idle()
+        if spec.evidence:
+            driver.reply(thread, EVIDENCE_REPLIES[spec.evidence.kind])
+        if ai_bot.fake.posts(top_level=True)[-1]["text"].startswith("Readiness summary"):
+            break
+    answers = _answers(ai_bot)
+    assert len(answers) == len(framework.questions_for("low"))
+    assert {a.source for a in answers} == {"ai_confirmed"} and {a.status for a in answers} == {AnswerStatus.MET}
+    summary = ai_bot.fake.posts(channel=CHANNEL, top_level=True)[-1]
+    assert "🟢 Ready" in str(summary["blocks"])
