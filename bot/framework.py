@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 from enum import StrEnum
-from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -127,11 +125,6 @@ class Framework(_Strict):
             if self.question(shown.question) is None:
                 raise ValueError(f"scorecard_context: '{shown.question}' is not a question id")
         return self
-
-    @cached_property
-    def fingerprint(self) -> str:
-        """A short hash of the framework's content, stored with each review."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)

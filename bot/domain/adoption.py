@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlmodel import Session, select
@@ -145,6 +145,3 @@ def trend(initiative_id: int, week_start: date, *, session: Session) -> Trend:
 
 def change(now: float | None, before: float | None) -> float | None:
     return None if now is None or before is None else now - before
-
-
-METRICS = [f.name for f in fields(ScorecardInput) if f.name in BOUNDS]

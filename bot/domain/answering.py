@@ -37,7 +37,6 @@ class Step:
     question: Question
     previous: AnswerStatus | None = None
     recorded: AnswerStatus | None = None
-    evidence_saved: bool = False
     ask_evidence: bool = False
     next_question: Question | None = None
     completed: bool = False
@@ -100,7 +99,6 @@ def reply(review_id: int, text: str, *, user_id: str, session: Session, framewor
         return step
     if review.awaiting == Awaiting.EVIDENCE:
         _save_evidence(state, question, text, user_id=user_id, session=session)
-        step.evidence_saved = True
         step.hint = evidence_problem(question.evidence.kind, text) if question.evidence else None
         if step.hint is None:
             _advance(step, awaiting=Awaiting.EVIDENCE, session=session)
@@ -110,7 +108,6 @@ def reply(review_id: int, text: str, *, user_id: str, session: Session, framewor
         parsed = parsed.__class__(None, text.strip())
     if parsed.rest:
         _save_evidence(state, question, parsed.rest, user_id=user_id, session=session)
-        step.evidence_saved = True
     if parsed.status is None:
         step.hint, step.note = UNCLEAR_REPLY_HINT, text.strip()
         return step

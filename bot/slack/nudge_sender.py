@@ -96,12 +96,8 @@ def send(client: WebClient, services: Services, nudge: Nudge, throttle: Throttle
     for channel in channels:
         throttle.wait(channel)
     with session_scope(services.engine) as session:
-        log = NudgeLog(key=nudge.key, kind=nudge.kind, initiative_id=nudge.initiative_id,
-                       week_start=nudge.week_start, recipient=nudge.recipient, status=NudgeStatus.SENT)
-        try:
-            with session.begin_nested():
-                session.add(log)
-        except IntegrityError:
+        log = _claim(session, nudge, NudgeStatus.SENT)
+        if log is None:
             return None
         initiative = session.get(Initiative, nudge.initiative_id)
         try:
@@ -117,17 +113,24 @@ def send(client: WebClient, services: Services, nudge: Nudge, throttle: Throttle
     return f"{nudge.kind} to {nudge.recipient} for {initiative.name}"
 
 
+def _claim(session: Session, nudge: Nudge, status: NudgeStatus, error: str | None = None) -> NudgeLog | None:
+    """Record the nudge's key; None when another run has it (it waits here until that run commits)."""
+    log = NudgeLog(key=nudge.key, kind=nudge.kind, initiative_id=nudge.initiative_id, week_start=nudge.week_start,
+                   recipient=nudge.recipient, status=status, error=error)
+    try:
+        with session.begin_nested():
+            session.add(log)
+    except IntegrityError:
+        return None
+    return log
+
+
 def _record_failure(services: Services, nudge: Nudge, error: SlackApiError) -> str | None:
     code = error.response.get("error", "")
     if code not in GONE:
         raise error
     with session_scope(services.engine) as session:
-        try:
-            with session.begin_nested():
-                session.add(NudgeLog(key=nudge.key, kind=nudge.kind, initiative_id=nudge.initiative_id,
-                                     week_start=nudge.week_start, recipient=nudge.recipient,
-                                     status=NudgeStatus.FAILED, error=code))
-        except IntegrityError:
+        if _claim(session, nudge, NudgeStatus.FAILED, code) is None:
             return None
     return f"{nudge.kind} to {nudge.recipient}: failed ({code})"
 
