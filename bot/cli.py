@@ -6,8 +6,10 @@ import argparse
 import logging
 import os
 import sys
+from urllib.error import URLError
 
 from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
 
 from bot.errors import UserFacingError
 from bot.framework import FrameworkError
@@ -151,11 +153,21 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, FrameworkError, UserFacingError) as problem:
         print(f"readiness-bot: {problem}", file=sys.stderr)
         return 2
-    except BoltError as problem:
-        print(f"readiness-bot: Slack did not accept the settings: {problem}", file=sys.stderr)
+    except (BoltError, SlackApiError) as problem:
+        print(f"readiness-bot: Slack did not accept the settings: {_slack_reason(problem)}", file=sys.stderr)
+        return 2
+    except URLError as problem:
+        print(f"readiness-bot: cannot reach Slack at {load_settings(None).slack_api_url} ({problem.reason}); "
+              "check the network or SLACK_API_URL.", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 0
+
+
+def _slack_reason(problem: Exception) -> str:
+    if isinstance(problem, SlackApiError):
+        return f"{problem.response.get('error')} (check SLACK_BOT_TOKEN)"
+    return str(problem)
 
 
 if __name__ == "__main__":

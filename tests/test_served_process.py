@@ -65,3 +65,15 @@ def test_manifest_declares_what_the_app_uses():
 
 def test_procfile_serves_the_web_process_and_runs_the_scheduler():
     assert (ROOT / "Procfile").read_text().splitlines() == ["web: readiness-bot serve", "worker: readiness-bot scheduler"]
+
+
+def test_unreachable_slack_or_a_refused_token_is_one_line_not_a_traceback(tmp_path, fake_slack):
+    fake_slack.fail("auth.test", "invalid_auth", times=3)
+    for api_url, words in (("http://127.0.0.1:9/api/", "cannot reach Slack"), (fake_slack.url, "invalid")):
+        env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+               "SLACK_API_URL": api_url, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+        result = subprocess.run([str(CLI), "serve", "--port", str(_free_port())], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        [line] = [line for line in result.stderr.splitlines() if line.startswith("readiness-bot:")]
+        assert words in line
