@@ -6,9 +6,9 @@ import os
 import re
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.framework import FrameworkError, Owner, Tier, describe_validation_error, read_yaml
+from bot.framework import Owner, Tier, load_validated
 
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "prompts" / "approval_policy.yaml"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -90,9 +90,4 @@ class ApprovalPolicy(_Strict):
 
 
 def load_policy(path: Path | str = DEFAULT_POLICY_PATH) -> ApprovalPolicy:
-    path = Path(path)
-    raw = read_yaml(path)
-    try:
-        return ApprovalPolicy.model_validate(raw)
-    except ValidationError as exc:
-        raise FrameworkError(f"{path}: {describe_validation_error(exc, raw)}") from None
+    return load_validated(path, ApprovalPolicy)

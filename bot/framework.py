@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+M = TypeVar("M", bound=BaseModel)
 DEFAULT_FRAMEWORK_PATH = Path(__file__).resolve().parent.parent / "prompts" / "framework.yaml"
 
 
@@ -163,14 +165,19 @@ def read_yaml(path: Path) -> dict:
     return raw
 
 
-def load_framework(path: Path | str = DEFAULT_FRAMEWORK_PATH) -> Framework:
-    """Read and validate a framework file; raise FrameworkError with one readable line."""
+def load_validated(path: Path | str, model: type[M]) -> M:
+    """Read a YAML file into a validated model; FrameworkError names the file, the item and the problem."""
     path = Path(path)
     raw = read_yaml(path)
     try:
-        return Framework.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         raise FrameworkError(f"{path}: {describe_validation_error(exc, raw)}") from None
+
+
+def load_framework(path: Path | str = DEFAULT_FRAMEWORK_PATH) -> Framework:
+    """Read and validate a framework file; raise FrameworkError with one readable line."""
+    return load_validated(path, Framework)
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:

@@ -59,6 +59,10 @@ class FakeSlack:
     def url(self) -> str:
         return self.root + "/api/"
 
+    def ephemerals(self) -> list[str]:
+        """The texts of ephemeral messages the bot posted (chat.postEphemeral)."""
+        return [c.params["text"] for c in self.calls_to("chat.postEphemeral")]
+
     def responses(self) -> list[dict]:
         """What the bot sent to response_urls (ephemeral replies to commands and clicks)."""
         return [c.params for c in self.calls_to("response_url")]

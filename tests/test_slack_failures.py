@@ -29,7 +29,7 @@ def test_bot_not_in_channel_is_explained_and_the_review_picks_up_later(bot, engi
     view = driver.open_intake()
     assert bot.slack.submit_view(view, intake_values("Invoice assistant")).status == 200
     bot.idle()
-    told = [c.params["text"] for c in bot.fake.calls_to("chat.postEphemeral")]
+    told = bot.fake.ephemerals()
     assert "invite me there with `/invite @Readiness Bot`" in told[-1]
     assert "/readiness continue Invoice assistant" in told[-1]
     with Session(engine) as session:

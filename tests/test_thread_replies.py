@@ -12,10 +12,6 @@ def _answers(engine) -> list[Answer]:
         return session.exec(select(Answer).order_by(Answer.id)).all()
 
 
-def _ephemerals(bot) -> list[str]:
-    return [c.params["text"] for c in bot.fake.calls_to("chat.postEphemeral")]
-
-
 def test_reply_starting_with_a_clear_answer_is_taken_as_that_answer(bot, engine):
     driver = ReviewDriver(bot)
     thread = driver.start()
@@ -58,7 +54,7 @@ def test_empty_reply_gets_a_hint_and_changes_nothing(bot, engine):
     thread = driver.start()
     driver.reply(thread, "   ")
     assert _answers(engine) == []
-    assert "Your reply was empty" in _ephemerals(bot)[-1]
+    assert "Your reply was empty" in bot.fake.ephemerals()[-1]
 
 
 def test_unclear_reply_is_kept_as_a_note_with_a_hint(bot, engine):
@@ -66,7 +62,7 @@ def test_unclear_reply_is_kept_as_a_note_with_a_hint(bot, engine):
     thread = driver.start()
     driver.reply(thread, "we are still talking to finance about this")
     assert _answers(engine) == []
-    assert "Saved your reply as a note" in _ephemerals(bot)[-1]
+    assert "Saved your reply as a note" in bot.fake.ephemerals()[-1]
     with Session(engine) as session:
         assert session.exec(select(Evidence)).one().text == "we are still talking to finance about this"
 
@@ -78,7 +74,7 @@ def test_evidence_of_the_wrong_kind_is_kept_and_asked_for_again(bot, engine, fra
     assert framework.question(first.question_id).evidence.kind == "person"
     driver.click(first, Action.ANSWER_MET)
     driver.reply(thread, "the finance director")
-    assert "@-mention" in _ephemerals(bot)[-1]
+    assert "@-mention" in bot.fake.ephemerals()[-1]
     assert driver.current(thread).question_id == first.question_id
     driver.reply(thread, "<@U200> is accountable")
     assert driver.current(thread).question_id != first.question_id

@@ -24,7 +24,7 @@ from storage.models import (
     ReleaseRequest,
     RequestStatus,
     Waiver,
-    utcnow,
+    as_utc,
 )
 
 OWNER_ROLES = {o.value for o in Owner}
@@ -192,13 +192,14 @@ def load_view(request_id: int, *, session: Session, framework: Framework, policy
         ).all()
     }
     roles = [
-        RoleStatus(role, policy.role_label(role), _named_people(role, initiative, policy), active.get(role))
+        RoleStatus(role, policy.role_label(role), named_people(role, initiative, policy), active.get(role))
         for role in policy.for_tier(request.tier).approvers
     ]
     return RequestView(request, initiative, summarize(state), list(waivers), roles)
 
 
-def _named_people(role: str, initiative: Initiative, policy: ApprovalPolicy) -> tuple[str, ...]:
+def named_people(role: str, initiative: Initiative, policy: ApprovalPolicy) -> tuple[str, ...]:
+    """The people named for an approver role: the owner, or the group's listed members."""
     if role == Owner.BUSINESS:
         return (initiative.business_owner_id,)
     if role == Owner.TECHNICAL:
@@ -379,7 +380,7 @@ def sweep(*, session: Session, policy: ApprovalPolicy, now: datetime) -> list[Sw
     items = []
     pending = session.exec(select(ReleaseRequest).where(ReleaseRequest.status == RequestStatus.PENDING)).all()
     for request in pending:
-        expires_at = _aware(request.expires_at)
+        expires_at = as_utc(request.expires_at)
         if expires_at <= now:
             done = session.execute(
                 update(ReleaseRequest)
@@ -402,8 +403,3 @@ def sweep(*, session: Session, policy: ApprovalPolicy, now: datetime) -> list[Sw
                              initiative_id=request.initiative_id, request_id=request.id)
                 items.append(SweepItem(request.id, "reminded"))
     return items
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)

@@ -19,6 +19,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bot.approval_policy import ApprovalPolicy
+from bot.domain.approvals import named_people
 from bot.domain.summary import SATISFIED
 from bot.framework import Framework, Owner
 from storage.models import (
@@ -34,6 +35,7 @@ from storage.models import (
     UserProfile,
     Waiver,
     Workspace,
+    as_utc,
 )
 
 IDLE_AFTER = timedelta(days=7)
@@ -137,7 +139,7 @@ def plan(*, session: Session, now: datetime, framework: Framework, policy: Appro
             for question in unmet.get(review.id, []):
                 by_owner[owners[question.owner]].append(question.id)
             due += [Nudge(Kind.UNMET_CONDITIONS, iid, week, owner, tuple(q)) for owner, q in by_owner.items()]
-        elif review is not None and _aware(review.updated_at) < now - IDLE_AFTER:
+        elif review is not None and as_utc(review.updated_at) < now - IDLE_AFTER:
             due.append(Nudge(Kind.IDLE_REVIEW, iid, week, initiative.channel_id, (review.id,)))
         for owner, waiver_ids in overdue.get(iid, {}).items():
             due.append(Nudge(Kind.WAIVER_OVERDUE, iid, week, owner, tuple(waiver_ids)))
@@ -154,11 +156,7 @@ def plan(*, session: Session, now: datetime, framework: Framework, policy: Appro
 
 def _created_after(initiative: Initiative, c: Cycle) -> bool:
     """An initiative created after this week turned waits for the next week."""
-    return _aware(initiative.created_at) > c.turned_at
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))
+    return as_utc(initiative.created_at) > c.turned_at
 
 
 def _latest_reviews(session: Session) -> dict[int, Review]:
@@ -218,13 +216,9 @@ def _pending_approvers(request: ReleaseRequest, initiative: Initiative, policy: 
     for role in policy.for_tier(request.tier).approvers:
         if role in decided:
             continue
-        if role == Owner.BUSINESS:
-            found = [initiative.business_owner_id]
-        elif role == Owner.TECHNICAL:
-            found = [initiative.technical_owner_id]
-        else:
-            group = policy.groups[role]
-            found = sorted(group.member_ids()) + ([group.usergroup_id()] if group.usergroup_id() else [])
+        found = list(named_people(role, initiative, policy))
+        if role in policy.groups and policy.groups[role].usergroup_id():
+            found.append(policy.groups[role].usergroup_id())  # the sender DMs each of its members
         people += [p for p in found if p not in people]
     return people
 

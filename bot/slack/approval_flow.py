@@ -75,11 +75,12 @@ def _permalink(client: WebClient, view: RequestView, services: Services) -> str 
 
 def publish(client: WebClient, services: Services, request_id: int) -> list[str]:
     """Post the request to the approvals channel and DM each approver; return what could not be delivered."""
-    questions = ai_flow.preread(services, load(services, request_id))
+    view = load(services, request_id)
+    questions = ai_flow.preread(services, view)
     if questions:
         with session_scope(services.engine) as session:
             session.get(ReleaseRequest, request_id).preread = questions
-    view = load(services, request_id)
+        view.request.preread = questions
     text, blocks = build_request_message(view, services.framework, permalink=_permalink(client, view, services))
     targets = [view.request.approvals_channel, *Membership(client, services).people_for(view)]
     problems, posted = [], []
