@@ -33,10 +33,6 @@ def _button(post: dict, action: Action) -> dict:
     return next(e for b in post["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action)
 
 
-def _ephemerals(bot) -> list[str]:
-    return [c.params["text"] for c in bot.fake.calls_to("chat.postEphemeral")]
-
-
 def test_free_text_reply_gets_a_proposal_that_becomes_an_answer_only_when_confirmed(ai_bot, fake_openai):
     driver = ReviewDriver(ai_bot)
     thread = driver.start()
@@ -89,7 +85,7 @@ def test_malformed_output_falls_back_to_the_buttons_in_one_line(ai_bot, fake_ope
     driver = ReviewDriver(ai_bot)
     thread = driver.start()
     driver.reply(thread, "Dana owns it")
-    assert _ephemerals(ai_bot)[-1] == ("🤖 AI assist could not help this time (the model's answer was not usable). "
+    assert ai_bot.fake.ephemerals()[-1] == ("🤖 AI assist could not help this time (the model's answer was not usable). "
                                        "Your reply is kept as a note: answer with the buttons above.")
     assert _calls(ai_bot)[-1].outcome == "malformed" and _answers(ai_bot) == []
 
@@ -99,7 +95,7 @@ def test_a_refusal_falls_back(ai_bot, fake_openai):
     driver = ReviewDriver(ai_bot)
     thread = driver.start()
     driver.reply(thread, "Dana owns it")
-    assert "the model declined to read this" in _ephemerals(ai_bot)[-1]
+    assert "the model declined to read this" in ai_bot.fake.ephemerals()[-1]
     assert _calls(ai_bot)[-1].outcome == "refused"
 
 
@@ -122,7 +118,7 @@ def test_a_model_that_does_not_answer_in_time_falls_back_without_delaying_the_ac
     response = ai_bot.slack.thread_reply("Dana owns it", thread_ts=thread)
     assert response.status == 200, "acknowledged before the model is called"
     ai_bot.idle()
-    assert "the model did not answer in time" in _ephemerals(ai_bot)[-1]
+    assert "the model did not answer in time" in ai_bot.fake.ephemerals()[-1]
     call = _calls(ai_bot)[-1]
     assert call.outcome == "unavailable" and call.latency_ms < 5000, "within the 3-second budget"
 
@@ -160,7 +156,7 @@ def test_workspace_can_turn_ai_assist_off(ai_bot, fake_openai):
     thread = driver.start()
     driver.reply(thread, "Dana owns it")
     assert fake_openai.requests == []
-    assert "Saved your reply as a note" in _ephemerals(ai_bot)[-1]
+    assert "Saved your reply as a note" in ai_bot.fake.ephemerals()[-1]
 
 
 def test_summary_gets_an_ai_paragraph_above_the_unchanged_summary(ai_bot, framework):
@@ -211,3 +207,14 @@ def test_end_to_end_review_with_free_text_answers_confirmed_by_a_button(ai_bot, 
     assert {a.source for a in answers} == {"ai_confirmed"} and {a.status for a in answers} == {AnswerStatus.MET}
     summary = ai_bot.fake.posts(channel=CHANNEL, top_level=True)[-1]
     assert "🟢 Ready" in str(summary["blocks"])
+
+
+def test_approvers_get_an_ai_written_pre_read_with_the_request(ai_bot, framework):
+    from tests.test_release_approval import complete_review, request_release
+
+    complete_review(ai_bot, framework, tier="low")
+    request_release(ai_bot, framework, tier="low")
+    [dm] = [p for p in ai_bot.fake.posts(channel="D200") if p["text"].startswith("⏳ Release approval")]
+    shown = str(dm["blocks"])
+    assert "Pre-read (AI-written)" in shown and "3. Who is paged when quality drops?" in shown
+    assert "approver_preread" in [c.purpose for c in _calls(ai_bot)]
