@@ -1,8 +1,10 @@
-"""The readiness framework: questions as data, loaded from prompts/ and validated at start-up."""
+"""The readiness framework: questions as data, loaded from the prompts package and validated at start-up."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TypeVar
 
@@ -10,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 M = TypeVar("M", bound=BaseModel)
-DEFAULT_FRAMEWORK_PATH = Path(__file__).resolve().parent.parent / "prompts" / "framework.yaml"
+DEFAULT_FRAMEWORK_PATH = files("prompts") / "framework.yaml"
 
 
 class Tier(StrEnum):
@@ -150,7 +152,7 @@ def _no_repeats(kind: str, ids: list[str]) -> None:
         seen.add(item)
 
 
-def read_yaml(path: Path) -> dict:
+def read_yaml(path: Traversable) -> dict:
     """A YAML mapping from a file; FrameworkError (one line, naming the file) if it cannot be had."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -165,9 +167,9 @@ def read_yaml(path: Path) -> dict:
     return raw
 
 
-def load_validated(path: Path | str, model: type[M]) -> M:
+def load_validated(path: Traversable | str, model: type[M]) -> M:
     """Read a YAML file into a validated model; FrameworkError names the file, the item and the problem."""
-    path = Path(path)
+    path = Path(path) if isinstance(path, str) else path
     raw = read_yaml(path)
     try:
         return model.model_validate(raw)
@@ -175,7 +177,7 @@ def load_validated(path: Path | str, model: type[M]) -> M:
         raise FrameworkError(f"{path}: {describe_validation_error(exc, raw)}") from None
 
 
-def load_framework(path: Path | str = DEFAULT_FRAMEWORK_PATH) -> Framework:
+def load_framework(path: Traversable | str = DEFAULT_FRAMEWORK_PATH) -> Framework:
     """Read and validate a framework file; raise FrameworkError with one readable line."""
     return load_validated(path, Framework)
 

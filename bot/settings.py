@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -33,8 +34,8 @@ class Settings:
     slack_app_token: str = field(repr=False)
     database_url: str | None
     slack_api_url: str
-    framework_path: Path
-    policy_path: Path = DEFAULT_POLICY_PATH
+    framework_path: Traversable
+    policy_path: Traversable = DEFAULT_POLICY_PATH
     approvals_channel: str = ""
     gate_token: str = field(default="", repr=False)
     openai_api_key: str = field(default="", repr=False)
@@ -58,8 +59,8 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         slack_app_token=os.environ.get("SLACK_APP_TOKEN", ""),
         database_url=os.environ.get("DATABASE_URL") or None,
         slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
-        framework_path=Path(os.environ.get("READINESS_FRAMEWORK") or DEFAULT_FRAMEWORK_PATH),
-        policy_path=Path(os.environ.get("READINESS_APPROVAL_POLICY") or DEFAULT_POLICY_PATH),
+        framework_path=_own_file("READINESS_FRAMEWORK", DEFAULT_FRAMEWORK_PATH),
+        policy_path=_own_file("READINESS_APPROVAL_POLICY", DEFAULT_POLICY_PATH),
         approvals_channel=os.environ.get("READINESS_APPROVALS_CHANNEL", ""),
         gate_token=os.environ.get("READINESS_GATE_TOKEN", ""),
         openai_api_key=os.environ.get("OPENAI_API_KEY", ""),
@@ -67,6 +68,12 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         openai_model=os.environ.get("OPENAI_MODEL") or "gpt-4o-mini",
         ai_budget_seconds=_positive(os.environ.get("READINESS_AI_BUDGET_SECONDS"), 20.0),
     )
+
+
+def _own_file(name: str, shipped: Traversable) -> Traversable:
+    """The organisation's own file named by the setting, else the one shipped in the package."""
+    own = os.environ.get(name)
+    return Path(own) if own else shipped
 
 
 def _positive(text: str | None, default: float) -> float:

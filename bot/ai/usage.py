@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
 import yaml
 from sqlalchemy import Integer, func
@@ -28,7 +28,7 @@ class UsageRow:
 
 
 @cache
-def prices(path: Path = PRICING) -> dict[str, dict[str, float]]:
+def prices(path: Traversable = PRICING) -> dict[str, dict[str, float]]:
     return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", {})
 
 

@@ -1,0 +1,1 @@
+"""The framework, the approval policy and the model's prompts, installed as package data."""

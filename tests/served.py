@@ -1,0 +1,72 @@
+"""The real `readiness-bot` command as a process: its environment, a free port, `serve` against the fake Slack."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.fake_slack import FakeSlack
+from tests.slack_requests import SIGNING_SECRET, SlackSender
+
+CLI = Path(sys.executable).parent / "readiness-bot"  # the checkout's command, installed editable beside pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bot_env(**settings: str) -> dict[str, str]:
+    """This process's environment (without PYTHONPATH) with test tokens and the given settings."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    return {**env, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET, **settings}
+
+
+@dataclass
+class ServedBot:
+    """A `readiness-bot serve` process: where it listens, a sender of signed requests, its output once stopped."""
+
+    fake: FakeSlack
+    url: str
+    slack: SlackSender
+    output: str = ""
+
+
+@contextmanager
+def serve(cli: Path, *, cwd: Path, fake: FakeSlack, database_url: str) -> Iterator[ServedBot]:
+    """`cli serve` on a free port against the fake Slack, yielded once it answers /healthz, stopped after."""
+    port = free_port()
+    env = bot_env(SLACK_API_URL=fake.url, DATABASE_URL=database_url, PORT=str(port))
+    process = subprocess.Popen([str(cli), "serve", "--host", "127.0.0.1"], cwd=cwd, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    served = ServedBot(fake, url, SlackSender(url))
+    served.slack.response_url_base = fake.root + "/hooks"
+    try:
+        _wait_until_up(url, process)
+        yield served
+    finally:
+        process.terminate()
+        served.output = process.communicate(timeout=10)[0]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited with {process.returncode}:\n{process.stdout.read()}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("serve did not come up")
