@@ -16,6 +16,7 @@ from bot.framework import FrameworkError
 from bot.settings import SettingsError, load_settings
 
 logger = logging.getLogger("bot")
+TOKEN_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 
 
 def _run(_args: argparse.Namespace) -> None:
@@ -50,13 +51,14 @@ def _migrate(_args: argparse.Namespace) -> None:
 
 
 def _gate(args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
     from bot.domain.approvals import gate
     from bot.framework import load_framework
     from storage.db import make_engine, session_scope
 
     settings = load_settings()
     framework = load_framework(settings.framework_path)
-    with session_scope(make_engine(settings.database_url)) as session:
+    with session_scope(make_engine(settings.database_url), now=SystemClock().now()) as session:
         result = gate(args.name, team_id=args.team, session=session, framework=framework)
     print(result.reason)
     return 0 if result.allowed else 1
@@ -65,10 +67,9 @@ def _gate(args: argparse.Namespace) -> int:
 def _remind(_args: argparse.Namespace) -> None:
     from bot.runtime import start
     from bot.slack.approval_flow import run_sweep
-    from storage.models import utcnow
 
     app, services = start(load_settings(), required=("SLACK_BOT_TOKEN",))
-    for line in run_sweep(app.client, services, utcnow()) or ["nothing to remind or expire"]:
+    for line in run_sweep(app.client, services) or ["nothing to remind or expire"]:
         print(line)
 
 
@@ -76,9 +77,9 @@ def _nudge(args: argparse.Namespace) -> None:
     from bot.runtime import start
     from bot.slack.nudge_sender import run
 
-    app, services = start(load_settings(), required=("SLACK_BOT_TOKEN",))
-    now = _moment(args.at)
-    for line in run(app.client, services, now) or [f"nothing to send at {now.isoformat(timespec='minutes')}"]:
+    app, services = start(load_settings(), required=("SLACK_BOT_TOKEN",), clock=_clock(args.at))
+    at = services.clock.now().isoformat(timespec="minutes")
+    for line in run(app.client, services) or [f"nothing to send at {at}"]:
         print(line, flush=True)
 
 
@@ -88,7 +89,6 @@ def _scheduler(args: argparse.Namespace) -> None:
 
     from bot.runtime import start
     from bot.slack import approval_flow, nudge_sender
-    from storage.models import utcnow
 
     app, services = start(load_settings(), required=("SLACK_BOT_TOKEN",))
     stopping = threading.Event()
@@ -96,28 +96,28 @@ def _scheduler(args: argparse.Namespace) -> None:
     logger.info("Scheduler running: nudges and approval reminders every %s s", args.every)
     while not stopping.is_set():
         try:
-            for line in nudge_sender.run(app.client, services, utcnow()) + approval_flow.run_sweep(
-                    app.client, services, utcnow()):
+            for line in nudge_sender.run(app.client, services) + approval_flow.run_sweep(app.client, services):
                 logger.info("%s", line)
         except Exception:
             logger.exception("Scheduled run failed; trying again next time")
         stopping.wait(args.every)
 
 
-def _moment(text: str | None):
+def _clock(text: str | None):
+    """The real clock, or one stopped at the moment --at gives."""
     from datetime import datetime
 
-    from storage.models import utcnow
+    from bot.clock import FixedClock, SystemClock
 
     if not text:
-        return utcnow()
+        return SystemClock()
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise SettingsError(f"--at wants a time like 2026-11-23T10:00:00+00:00, not {text!r}") from None
     if moment.tzinfo is None:
         raise SettingsError("--at needs a timezone, e.g. 2026-11-23T10:00:00+00:00")
-    return moment
+    return FixedClock(moment)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"readiness-bot: {problem}", file=sys.stderr)
         return 2
     except (BoltError, SlackApiError) as problem:
-        print(f"readiness-bot: Slack did not accept the settings: {_slack_reason(problem)}", file=sys.stderr)
+        print(f"readiness-bot: {_slack_reason(problem)}", file=sys.stderr)
         return 2
     except URLError as problem:
         print(f"readiness-bot: cannot reach Slack at {load_settings(None).slack_api_url} ({problem.reason}); "
@@ -166,8 +166,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _slack_reason(problem: Exception) -> str:
     if isinstance(problem, SlackApiError):
-        return f"{problem.response.get('error')} (check SLACK_BOT_TOKEN)"
-    return str(problem)
+        code = problem.response.get("error")
+        if code not in TOKEN_ERRORS:
+            return f"Slack refused a call ({code}); the log says which. Run the command again later."
+        return f"Slack did not accept the settings: {code} (check SLACK_BOT_TOKEN)"
+    return f"Slack did not accept the settings: {problem}"
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from bot.ai.assist import Assistant
 from bot.approval_policy import load_policy
+from bot.clock import Clock, SystemClock
 from bot.framework import load_framework
 from bot.services import Services
 from bot.settings import Settings
@@ -13,8 +14,10 @@ from bot.slack.app import build_app
 from storage.db import make_engine, migrate
 
 
-def start(settings: Settings, *, required: tuple[str, ...], verify_token: bool = True) -> tuple[App, Services]:
+def start(settings: Settings, *, required: tuple[str, ...], verify_token: bool = True,
+          clock: Clock | None = None) -> tuple[App, Services]:
     """Everything the bot needs, or a SettingsError / FrameworkError naming the first problem."""
+    clock = clock or SystemClock()
     settings.require(*required)
     framework = load_framework(settings.framework_path)
     policy = load_policy(settings.policy_path)
@@ -22,8 +25,8 @@ def start(settings: Settings, *, required: tuple[str, ...], verify_token: bool =
     migrate(engine)
     assistant = Assistant(
         api_key=settings.openai_api_key, base_url=settings.openai_base_url, model=settings.openai_model,
-        budget_seconds=settings.ai_budget_seconds, engine=engine,
+        budget_seconds=settings.ai_budget_seconds, engine=engine, clock=clock,
     ) if settings.openai_api_key else None
     services = Services(engine=engine, framework=framework, policy=policy,
-                        approvals_channel=settings.approvals_channel, assistant=assistant)
+                        approvals_channel=settings.approvals_channel, assistant=assistant, clock=clock)
     return build_app(settings, services, verify_token=verify_token), services

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, inspect
 from sqlmodel import Session, create_engine
+
+from storage.models import STAMPED
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_SQLITE_URL = "sqlite:///readiness.db"
+MIGRATION_LOCK = 0x52454144  # the key of the PostgreSQL advisory lock held while migrating ("READ")
+NOW = "now"  # the key of a unit of work's instant in its session's info
 
 
 def make_engine(url: str | None) -> Engine:
@@ -40,21 +45,48 @@ def _sqlite_begin_immediate(connection) -> None:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the database to the newest schema."""
+    """Bring the database to the newest schema, in one transaction.
+
+    On PostgreSQL the transaction first takes an advisory lock, so processes starting at once migrate one after
+    another: the first upgrades, the others find the schema current. (SQLite's BEGIN IMMEDIATE does the same.)
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    with Session(engine, expire_on_commit=False) as session:
+def session_scope(engine: Engine, *, now: datetime) -> Iterator[Session]:
+    """A unit of work at the instant `now`: commits on success, rolls back on error.
+
+    Every row it writes gets `now` in its stamped columns (created_at and the like) unless set already.
+    """
+    if now.tzinfo is None:
+        raise ValueError("a unit of work's instant needs a timezone")
+    with Session(engine, expire_on_commit=False, info={NOW: now}) as session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+def moment(session: Session) -> datetime:
+    """The instant of the unit of work this session belongs to."""
+    try:
+        return session.info[NOW]
+    except KeyError:
+        raise RuntimeError("this session has no instant: open it with session_scope(engine, now=...)") from None
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_new_rows(session: Session, _context, _instances) -> None:
+    for row in session.new:
+        for column in inspect(row).mapper.columns:
+            if column.info.get(STAMPED) and getattr(row, column.key) is None:
+                setattr(row, column.key, moment(session))

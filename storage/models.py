@@ -10,17 +10,17 @@ from sqlalchemy import JSON, Column, DateTime, Index, String, Text, UniqueConstr
 from sqlmodel import Field, SQLModel
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def as_utc(moment: datetime) -> datetime:
     """A stored time, timezone-aware: SQLite hands back naive datetimes, and every stored time is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _ts_column(**kwargs: Any) -> Any:
-    return Field(default_factory=utcnow, sa_column_kwargs=kwargs, sa_type=DateTime(timezone=True))
+STAMPED = "stamped"  # a column the unit of work fills with its instant (storage.db), never the wall clock
+
+
+def _ts_column() -> Any:
+    return Field(default=None, sa_column_kwargs={"nullable": False, "info": {STAMPED: True}},
+                 sa_type=DateTime(timezone=True))
 
 
 class AnswerStatus(StrEnum):

@@ -9,8 +9,12 @@ from __future__ import annotations
 import os
 import threading
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -19,6 +23,7 @@ from sqlmodel import SQLModel
 
 from bot.ai.assist import Assistant
 from bot.approval_policy import DEFAULT_POLICY_PATH, load_policy
+from bot.clock import FixedClock
 from bot.framework import DEFAULT_FRAMEWORK_PATH, load_framework
 from bot.services import Services
 from bot.settings import Settings
@@ -31,6 +36,13 @@ from tests.slack_requests import SIGNING_SECRET, SlackSender
 POSTGRES_URL = os.environ.get("READINESS_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("READINESS_REQUIRE_POSTGRES") == "1"
 GATE_TOKEN = "gate-token-for-tests"
+START = datetime(2026, 6, 3, 15, 0, tzinfo=UTC)  # a Wednesday afternoon: the bot's clock when a test begins
+
+
+@pytest.fixture
+def clock():
+    """The one clock of a test: stopped at START until the test moves it."""
+    return FixedClock(START)
 
 
 @pytest.fixture(scope="session")
@@ -38,13 +50,11 @@ def framework():
     return load_framework(DEFAULT_FRAMEWORK_PATH)
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request, tmp_path_factory):
-    """One migrated database per backend for the whole run."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'readiness.db'}"
-        migrate(make_engine(url))
-        yield url
+@contextmanager
+def _new_database(backend: str, directory: Path) -> Iterator[str]:
+    """The URL of a new, empty database: a SQLite file in directory, or a PostgreSQL database dropped after."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'readiness.db'}"
         return
     if not POSTGRES_URL:
         if REQUIRE_POSTGRES:
@@ -54,12 +64,27 @@ def database_url(request, tmp_path_factory):
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    migrate(make_engine(url))
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    """One migrated database per backend for the whole run."""
+    with _new_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        migrate(make_engine(url))
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path):
+    """A new database per backend with no schema yet, for tests of migrating."""
+    with _new_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -114,6 +139,7 @@ class RunningBot:
     approvals_channel: str = ""
     openai_url: str | None = None  # AI assist against a fake OpenAI server, when given
     ai_budget: float = 5.0
+    clock: FixedClock = field(default_factory=lambda: FixedClock(START))
 
     def start(self) -> RunningBot:
         self.settings = Settings(
@@ -122,10 +148,11 @@ class RunningBot:
         )
         self.engine = make_engine(self.database_url)
         assistant = Assistant(api_key="sk-test-key-not-real", base_url=self.openai_url, model="gpt-4o-mini",
-                              budget_seconds=self.ai_budget, engine=self.engine) if self.openai_url else None
+                              budget_seconds=self.ai_budget, engine=self.engine,
+                              clock=self.clock) if self.openai_url else None
         self.services = Services(engine=self.engine, framework=load_framework(self.framework_path),
                                  policy=load_policy(DEFAULT_POLICY_PATH), approvals_channel=self.approvals_channel,
-                                 assistant=assistant)
+                                 assistant=assistant, clock=self.clock)
         self.executor = TrackingExecutor()
         self.app = build_app(self.settings, self.services, executor=self.executor)
         self.server = make_server(self.app, self.services, host="127.0.0.1", port=0, gate_token=GATE_TOKEN)
@@ -157,8 +184,8 @@ class RunningBot:
 
 
 @pytest.fixture
-def bot(engine, database_url, fake_slack):
-    running = RunningBot(database_url, fake_slack).start()
+def bot(engine, database_url, fake_slack, clock):
+    running = RunningBot(database_url, fake_slack, clock=clock).start()
     yield running
     running.stop()
 
@@ -173,8 +200,8 @@ def fake_openai():
 
 
 @pytest.fixture
-def ai_bot(engine, database_url, fake_slack, fake_openai):
+def ai_bot(engine, database_url, fake_slack, fake_openai, clock):
     """The served bot with AI assist, its model at the fake OpenAI server."""
-    running = RunningBot(database_url, fake_slack, openai_url=fake_openai.url, ai_budget=3.0).start()
+    running = RunningBot(database_url, fake_slack, openai_url=fake_openai.url, ai_budget=3.0, clock=clock).start()
     yield running
     running.stop()

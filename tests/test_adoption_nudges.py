@@ -17,7 +17,6 @@ from bot.domain.initiatives import create_initiative
 from bot.domain.nudges import Kind
 from bot.slack import nudge_sender
 from bot.slack.ids import Action
-from storage.db import session_scope
 from storage.models import (
     Initiative,
     InitiativeCreate,
@@ -25,20 +24,19 @@ from storage.models import (
     NudgeStatus,
     Review,
     Scorecard,
-    utcnow,
 )
-from tests.conftest import RunningBot
+from tests.conftest import START, RunningBot
 from tests.review_driver import ReviewDriver
-from tests.slack_requests import CHANNEL
+from tests.slack_requests import CHANNEL, fixture
 
 NEW_YORK = ZoneInfo("America/New_York")
 CLI = os.path.join(os.path.dirname(sys.executable), "readiness-bot")
 
 
 def monday(hour: int, minute: int = 5, *, weeks: int = 1) -> datetime:
-    """A Monday at this New York time, `weeks` Mondays after today (always after anything created now)."""
-    today = datetime.now(NEW_YORK).date()
-    day = today + timedelta(days=(7 - today.weekday()) % 7 or 7) + timedelta(weeks=weeks - 1)
+    """A Monday at this New York time, `weeks` Mondays after the test's start (a Wednesday)."""
+    start = START.astimezone(NEW_YORK).date()
+    day = start + timedelta(days=(7 - start.weekday()) % 7 or 7) + timedelta(weeks=weeks - 1)
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=NEW_YORK)
 
 
@@ -48,15 +46,21 @@ def owners_in_new_york(fake_slack):
 
 
 def run(bot, at: datetime, interval: float = 0.0) -> list[str]:
-    return nudge_sender.run(bot.app.client, bot.services, at, interval=interval)
+    """The weekly run, as the scheduler would do it at that instant."""
+    bot.clock.set(at)
+    return nudge_sender.run(bot.app.client, bot.services, interval=interval)
+
+
+def weekly(lines: list[str]) -> list[str]:
+    """The check-in, reminder and digest lines of a run (without the stale nudges a new review also gets)."""
+    return [line for line in lines if line.startswith((Kind.CHECKIN, Kind.REMINDER, Kind.DIGEST))]
 
 
 def add_initiative(bot, name: str, owner: str, *, channel: str = CHANNEL, go_live: date | None = None) -> int:
     form = InitiativeCreate(team_id="T111", created_by="U100", name=name, purpose="Helps", business_owner_id=owner,
                             technical_owner_id="U300", risk_tier="low", channel_id=channel, go_live_date=go_live)
-    with session_scope(bot.engine) as session:
-        return create_initiative(form, session=session, framework=bot.services.framework,
-                                 today=date(2026, 1, 1))[0].id
+    with bot.services.session() as session:
+        return create_initiative(form, session=session, framework=bot.services.framework, now=bot.clock.now())[0].id
 
 
 def dms_to(bot, user: str) -> list[dict]:
@@ -67,7 +71,7 @@ def dms_to(bot, user: str) -> list[dict]:
 def report(bot, initiative_id: int, week: date, **numbers):
     values = {"active_users": "40", "repeat_users": "25", "hours_saved": "12.5", "feedback_count": "7",
               "escalations": "1", "incidents": "0", "top_themes": "Wants SAP links", "note": "", **numbers}
-    with session_scope(bot.engine) as session:
+    with bot.services.session() as session:
         adoption.record(initiative_id, week, adoption.ScorecardInput(**values), user_id="U200", session=session)
 
 
@@ -131,7 +135,8 @@ def test_one_reminder_the_next_day_only_to_owners_who_have_not_reported(bot, own
     sent = run(bot, tuesday)
     assert "reminder to U201 for Quiet pilot" in sent
     assert not any(line.startswith("reminder to U202") for line in sent)
-    assert run(bot, tuesday + timedelta(days=2)) == [], "then nothing more that week"
+    later = run(bot, tuesday + timedelta(days=2))
+    assert not [line for line in later if line.startswith(("checkin", "reminder"))], "then no more that week"
     assert quiet
 
 
@@ -163,8 +168,6 @@ def test_snooze_until_a_date_from_the_checkin(bot, owners_in_new_york):
     dm = dms_to(bot, "U200")[-1]
     payload_value = next(b for b in dm["blocks"] if b.get("block_id") == "checkin")["elements"][0]["value"]
     until = (monday(10) + timedelta(days=30)).date()
-    from tests.slack_requests import fixture
-
     payload = fixture("block_actions_button.json")
     payload["user"]["id"] = "U200"
     payload["response_url"] = bot.fake.root + "/hooks/actions/x"
@@ -175,7 +178,7 @@ def test_snooze_until_a_date_from_the_checkin(bot, owners_in_new_york):
     bot.idle()
     with Session(bot.engine) as session:
         assert session.get(Initiative, initiative_id).snoozed_until == until
-    assert payload_value and f"until {until.isoformat()}" in bot.fake.responses()[-1]["text"]
+    assert payload_value and f"through {until.isoformat()}" in bot.fake.responses()[-1]["text"]
 
 
 def test_weekly_digest_shows_changes_and_uploads_a_twelve_week_chart_with_gaps(bot, owners_in_new_york):
@@ -205,8 +208,8 @@ def test_stale_things_are_nudged_to_their_owners(bot, owners_in_new_york, framew
     monkeypatch.setenv("READINESS_RISK_APPROVERS", "U900")
     driver = ReviewDriver(bot)
     thread = driver.start("Idle pilot", business="U201", go_live=(monday(10) + timedelta(days=3)).date().isoformat())
-    with session_scope(bot.engine) as session:
-        session.exec(select(Review)).one().updated_at = utcnow() - timedelta(days=30)
+    with bot.services.session() as session:
+        session.exec(select(Review)).one().updated_at = bot.clock.now() - timedelta(days=30)
     when = monday(10, 5, weeks=2)
     sent = run(bot, when)
     assert "idle_review to C111 for Idle pilot" in sent
@@ -219,13 +222,13 @@ def test_stale_things_are_nudged_to_their_owners(bot, owners_in_new_york, framew
 
 def test_unmet_conditions_overdue_waivers_and_waiting_approvals_are_nudged(bot, owners_in_new_york, framework,
                                                                           monkeypatch):
-    from tests.test_release_approval import blocker_at, complete_review, request_release
+    from tests.review_driver import blocker_at, complete_review, request_release
 
     monkeypatch.setenv("READINESS_RISK_APPROVERS", "U900")
     blocker = blocker_at(framework, "medium")
     complete_review(bot, framework, tier="medium", not_yet={blocker})
     request_release(bot, framework, tier="medium", waive={blocker})  # waiver due 2099-03-01
-    with session_scope(bot.engine) as session:
+    with bot.services.session() as session:
         from storage.models import Waiver
 
         session.exec(select(Waiver)).one().due_date = date(2026, 1, 1)
@@ -269,7 +272,7 @@ def test_a_rate_limit_waits_for_retry_after_and_channels_get_about_one_message_a
 def test_running_twice_or_in_two_processes_sends_nothing_twice(bot, owners_in_new_york, database_url, fake_slack):
     for n in range(4):
         add_initiative(bot, f"Pilot {n}", f"U20{n}")
-    other = RunningBot(database_url, fake_slack).start()
+    other = RunningBot(database_url, fake_slack, clock=bot.clock).start()
     try:
         at = monday(10, 5)
         results = []
@@ -334,3 +337,73 @@ def test_schedule_command_moves_the_checkin_day_and_hour(bot, owners_in_new_york
     bot.idle()
     assert "Say a weekday" in bot.fake.responses()[-1]["text"]
     assert Kind.CHECKIN.value in keys(bot)[0]
+
+
+def test_a_late_checkin_is_reminded_a_day_after_it_went_out_not_a_day_after_monday(bot, owners_in_new_york):
+    add_initiative(bot, "Invoice assistant", "U200")
+    wednesday = monday(14, 0) + timedelta(days=2)  # the scheduler was down on Monday
+    assert weekly(run(bot, wednesday)) == ["checkin to U200 for Invoice assistant"]
+    assert weekly(run(bot, wednesday + timedelta(minutes=5))) == [], "no reminder minutes after a late check-in"
+    assert weekly(run(bot, wednesday + timedelta(hours=23))) == []
+    assert weekly(run(bot, wednesday + timedelta(days=1))) == ["reminder to U200 for Invoice assistant"]
+    assert weekly(run(bot, wednesday + timedelta(days=1))) == [], "a second run at the same instant sends nothing"
+
+
+def test_an_initiative_is_first_asked_about_the_week_it_was_created(bot, owners_in_new_york):
+    bot.clock.set(monday(9, 0))  # created on a Monday morning, before the check-in hour
+    initiative_id = add_initiative(bot, "Invoice assistant", "U200")
+    assert weekly(run(bot, monday(10, 5))) == [], "not asked about the week before it existed"
+    assert weekly(run(bot, monday(10, 5, weeks=2))) == ["checkin to U200 for Invoice assistant"]
+    button = next(b for b in dms_to(bot, "U200")[-1]["blocks"] if b.get("block_id") == "checkin")["elements"][0]
+    assert button["value"] == f"{initiative_id}:{monday(10).date().isoformat()}", "the week it was created in"
+
+
+def test_snooze_a_week_counts_from_the_checkin_clicked_in_the_owners_calendar(bot, fake_slack):
+    fake_slack.timezones["U200"] = "Pacific/Auckland"
+    auckland = ZoneInfo("Pacific/Auckland")
+    initiative_id = add_initiative(bot, "Invoice assistant", "U200")
+    first = datetime(2026, 6, 8, 10, 5, tzinfo=auckland)  # the first Monday check-in after START in Auckland
+    assert weekly(run(bot, first)) == ["checkin to U200 for Invoice assistant"]
+    button = next(b for b in dms_to(bot, "U200")[-1]["blocks"] if b.get("block_id") == "checkin")["elements"][1]
+    bot.clock.set(datetime(2026, 6, 13, 23, 0, tzinfo=auckland))  # clicked on Saturday night, Auckland time
+    bot.slack.click(Action.SNOOZE_WEEK, button["value"], user="U200")
+    bot.idle()
+    assert "through 2026-06-15" in bot.fake.responses()[-1]["text"], "the next check-in's day is skipped"
+    assert weekly(run(bot, first + timedelta(weeks=1))) == []
+    assert weekly(run(bot, first + timedelta(weeks=2))) == ["checkin to U200 for Invoice assistant"]
+    with Session(bot.engine) as session:
+        assert session.get(Initiative, initiative_id).snoozed_until == date(2026, 6, 15)
+
+
+def test_snooze_until_refuses_the_owners_today_even_when_the_server_is_a_day_behind(bot, fake_slack):
+    fake_slack.timezones["U200"] = "Pacific/Auckland"
+    add_initiative(bot, "Invoice assistant", "U200")
+    run(bot, datetime(2026, 6, 8, 10, 5, tzinfo=ZoneInfo("Pacific/Auckland")))
+    dm = dms_to(bot, "U200")[-1]
+    bot.clock.set(datetime(2026, 6, 9, 23, 30, tzinfo=ZoneInfo("UTC")))  # already Wednesday 10 June in Auckland
+    payload = fixture("block_actions_button.json")
+    payload["user"]["id"] = "U200"
+    payload["response_url"] = bot.fake.root + "/hooks/actions/x"
+    payload["message"]["blocks"] = dm["blocks"]
+    payload["actions"] = [{"type": "datepicker", "action_id": Action.SNOOZE_UNTIL, "block_id": "checkin",
+                           "selected_date": "2026-06-10", "action_ts": "1"}]
+    assert bot.slack.interactive(payload).status == 200
+    bot.idle()
+    assert "Choose a date after today" in bot.fake.responses()[-1]["text"]
+    with Session(bot.engine) as session:
+        assert session.exec(select(Initiative)).one().snoozed_until is None
+
+
+def test_a_digest_whose_chart_upload_fails_is_posted_once_and_says_so(bot, owners_in_new_york, caplog):
+    initiative_id = add_initiative(bot, "Invoice assistant", "U200")
+    report(bot, initiative_id, monday(10).date() - timedelta(days=7))
+    run(bot, monday(10, 5))
+    bot.fake.fail("files.getUploadURLExternal", "not_allowed_token_type")
+    tuesday = monday(10, 5) + timedelta(days=1)
+    assert weekly(run(bot, tuesday)) == [f"digest to {CHANNEL} for Invoice assistant"]
+    assert weekly(run(bot, tuesday + timedelta(minutes=5))) == [], "not posted again"
+    digests = [p for p in bot.fake.posts(channel=CHANNEL) if p["text"].startswith("Weekly adoption")]
+    assert len(digests) == 1 and not bot.fake.uploads
+    updated = bot.fake.calls_to("chat.update")[-1].params
+    assert updated["ts"] == digests[0]["ts"] and "next week's digest will try again" in str(updated["blocks"])
+    assert "not_allowed_token_type" in caplog.text and "SLACK_BOT_TOKEN" not in caplog.text

@@ -1,7 +1,6 @@
 """The review without Slack: intake, answering, skipping, the verdict, and concurrent answers."""
 
 import threading
-from datetime import date
 
 import pytest
 from sqlmodel import Session, select
@@ -13,19 +12,18 @@ from bot.domain.summary import Verdict, summarize
 from bot.errors import NotFoundError, UserFacingError
 from storage.db import session_scope
 from storage.models import Answer, AnswerStatus, InitiativeCreate
-
-TODAY = date(2026, 11, 23)
+from tests.conftest import START
 
 
 def _create(engine, framework, name="Invoice assistant", tier="high", team="T1"):
     form = InitiativeCreate(team_id=team, created_by="U1", name=name, purpose="Drafts replies",
                             business_owner_id="U200", technical_owner_id="W300", risk_tier=tier, channel_id="C1")
-    with session_scope(engine) as session:
-        return create_initiative(form, session=session, framework=framework, today=TODAY)[1].id
+    with session_scope(engine, now=START) as session:
+        return create_initiative(form, session=session, framework=framework, now=START)[1].id
 
 
 def _answer_all(engine, framework, review_id, status_for):
-    with session_scope(engine) as session:
+    with session_scope(engine, now=START) as session:
         state = ReviewState.load(review_id, session=session, framework=framework)
         for q in state.questions:
             answering.answer(review_id, q.id, status_for(q), user_id="U1", source="button",
@@ -84,7 +82,7 @@ def test_whether_an_unmet_answer_blocks_depends_on_the_tier(engine, framework):
 def test_na_is_refused_where_the_framework_does_not_allow_it(engine, framework):
     review_id = _create(engine, framework)
     strict = next(q for q in framework.questions_for("high") if not q.allow_na)
-    with session_scope(engine) as session, pytest.raises(UserFacingError, match="N/A is not an option"):
+    with session_scope(engine, now=START) as session, pytest.raises(UserFacingError, match="N/A is not an option"):
         answering.answer(review_id, strict.id, AnswerStatus.NA, user_id="U1", source="button",
                          session=session, framework=framework)
 
@@ -92,7 +90,7 @@ def test_na_is_refused_where_the_framework_does_not_allow_it(engine, framework):
 def test_a_question_skipped_twice_is_not_asked_again(engine, framework):
     review_id = _create(engine, framework, tier="low")
     questions = framework.questions_for("low")
-    with session_scope(engine) as session:
+    with session_scope(engine, now=START) as session:
         answering.skip(review_id, questions[0].id, user_id="U1", session=session, framework=framework)
         for q in questions[1:]:  # Not yet: no evidence to wait for
             answering.answer(review_id, q.id, AnswerStatus.NOT_YET, user_id="U1", source="button",
@@ -108,7 +106,7 @@ def test_a_question_skipped_twice_is_not_asked_again(engine, framework):
 def test_reply_without_anything_awaited_is_ignored(engine, framework):
     review_id = _create(engine, framework, tier="low")
     _answer_all(engine, framework, review_id, lambda q: AnswerStatus.NOT_YET)
-    with session_scope(engine) as session:
+    with session_scope(engine, now=START) as session:
         assert answering.reply(review_id, "yes", user_id="U1", session=session, framework=framework) is None
 
 
@@ -118,7 +116,7 @@ def test_two_people_answering_the_same_question_at_once_move_the_review_on_once(
     steps, barrier = [], threading.Barrier(2)
 
     def click(user, status):
-        with session_scope(engine) as session:
+        with session_scope(engine, now=START) as session:
             barrier.wait()
             steps.append(answering.answer(review_id, first.id, status, user_id=user, source="button",
                                           session=session, framework=framework))

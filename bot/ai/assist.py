@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 from typing import Literal, TypeVar
 
 import openai
@@ -18,11 +18,12 @@ from sqlalchemy import Engine
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_delay
 
 from bot.ai.redact import redact
+from bot.clock import Clock
 from storage.db import session_scope
 from storage.models import ModelCall
 
 logger = logging.getLogger(__name__)
-PROMPTS = Path(__file__).resolve().parent.parent.parent / "prompts" / "ai"
+PROMPTS = files("prompts") / "ai"
 T = TypeVar("T")
 
 
@@ -85,10 +86,11 @@ class Assistant:
     """One model, one time budget per call, every call recorded."""
 
     def __init__(self, *, api_key: str, base_url: str | None, model: str, budget_seconds: float,
-                 engine: Engine) -> None:
+                 engine: Engine, clock: Clock) -> None:
         self.model = model
         self.budget = budget_seconds
         self.engine = engine
+        self.clock = clock
         self.client = openai.OpenAI(api_key=api_key, base_url=base_url or None, max_retries=0,
                                     timeout=budget_seconds)
 
@@ -136,7 +138,7 @@ class Assistant:
                                 else "The model refused the request.") from None
         finally:
             call.latency_ms = int((time.monotonic() - started) * 1000)
-            with session_scope(self.engine) as session:
+            with session_scope(self.engine, now=self.clock.now()) as session:
                 session.add(call)
 
     def _send(self, instructions: Prompt, content: str, *, json: bool, started: float):

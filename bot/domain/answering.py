@@ -17,7 +17,8 @@ from bot.domain.progress import ReviewState
 from bot.domain.replies import evidence_problem, parse_reply
 from bot.errors import NotFoundError, UserFacingError
 from bot.framework import Framework, Question
-from storage.models import Answer, AnswerStatus, Awaiting, Evidence, Review, ReviewStatus, utcnow
+from storage.db import moment
+from storage.models import Answer, AnswerStatus, Awaiting, Evidence, Review, ReviewStatus
 
 NEEDS_EVIDENCE = (AnswerStatus.MET, AnswerStatus.PARTLY)
 EMPTY_REPLY_HINT = (
@@ -176,7 +177,7 @@ def _move(
     to_awaiting: Awaiting | None, *, session: Session, complete: bool = False,
 ) -> bool:
     """Compare-and-set the awaited question; False when another request moved it first."""
-    values = {"awaiting_question_id": to_question, "awaiting": to_awaiting, "updated_at": utcnow()}
+    values = {"awaiting_question_id": to_question, "awaiting": to_awaiting, "updated_at": moment(session)}
     if complete:
         values["status"] = ReviewStatus.COMPLETE
     result = session.execute(
@@ -192,5 +193,5 @@ def _move(
 
 
 def mark_summary_posted(review: Review, *, session: Session) -> None:
-    review.summary_posted_at = utcnow()
+    review.summary_posted_at = moment(session)
     session.add(review)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import difflib
-from datetime import date
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from bot.clock import earliest_date
 from bot.domain import audit
 from bot.errors import FieldErrors, NotFoundError, UserFacingError
 from bot.framework import Framework, Tier
+from storage.db import moment
 from storage.models import Awaiting, Initiative, InitiativeCreate, Review, Workspace
 
 NAME_MAX = 80
@@ -40,7 +42,7 @@ def workspace_for(team_id: str, *, session: Session) -> Workspace:
         return session.exec(select(Workspace).where(Workspace.team_id == team_id)).one()
 
 
-def validate_intake(form: InitiativeCreate, *, session: Session, today: date) -> dict[str, str]:
+def validate_intake(form: InitiativeCreate, *, session: Session, now: datetime) -> dict[str, str]:
     """Field errors for an intake form; empty when it may be saved."""
     errors: dict[str, str] = {}
     name = " ".join(form.name.split())
@@ -59,16 +61,16 @@ def validate_intake(form: InitiativeCreate, *, session: Session, today: date) ->
         errors["risk_tier"] = "Choose a risk tier."
     if not form.channel_id:
         errors["channel_id"] = "Choose the team channel for updates."
-    if form.go_live_date and form.go_live_date < today:
+    if form.go_live_date and form.go_live_date < earliest_date(now):  # past in every timezone
         errors["go_live_date"] = "The go/no-go date is in the past."
     return errors
 
 
 def create_initiative(
-    form: InitiativeCreate, *, session: Session, framework: Framework, today: date,
+    form: InitiativeCreate, *, session: Session, framework: Framework, now: datetime,
 ) -> tuple[Initiative, Review]:
     """Save an initiative and open its review; raise IntakeErrors when the form is not valid."""
-    errors = validate_intake(form, session=session, today=today)
+    errors = validate_intake(form, session=session, now=now)
     if errors:
         raise IntakeErrors(errors)
     workspace = workspace_for(form.team_id, session=session)
@@ -140,26 +142,12 @@ def find_anywhere(name: str, *, team_id: str | None, session: Session) -> Initia
     return found[0]
 
 
-def snooze(initiative_id: int, until: date, *, user_id: str, session: Session, today: date) -> Initiative:
-    """Pause an initiative's weekly nudges until (and including) a date."""
-    if until <= today:
-        raise UserFacingError("Choose a date after today to snooze until.")
-    initiative = session.get(Initiative, initiative_id)
-    if initiative is None:
-        raise NotFoundError("That initiative no longer exists.")
-    initiative.snoozed_until = until
-    session.add(initiative)
-    audit.record(session=session, kind="nudges_snoozed", actor=user_id, initiative_id=initiative_id,
-                 until=until.isoformat())
-    return initiative
-
-
-def retire(initiative: Initiative, *, user_id: str, session: Session, now) -> None:
+def retire(initiative: Initiative, *, user_id: str, session: Session) -> None:
     """Retire an initiative: it is never nudged again. Only its owners may."""
     if user_id not in (initiative.business_owner_id, initiative.technical_owner_id):
         raise UserFacingError(
             f"Only the owners of {initiative.name} (the business and technical owner) can retire it.")
-    initiative.retired_at = now
+    initiative.retired_at = moment(session)
     session.add(initiative)
     audit.record(session=session, kind="initiative_retired", actor=user_id, initiative_id=initiative.id)
 

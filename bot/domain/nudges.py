@@ -3,8 +3,10 @@
 Each initiative's week turns at its workspace's check-in day and hour, in its business owner's own
 timezone. At that moment: the check-in to the business owner, and the nudges for what has gone stale
 (overdue waivers, unmet conditions, a review idle for a week, a release request waiting on approvers,
-a pilot past its go/no-go date). A day later: one reminder if the week was not reported, and the digest.
-Every nudge has a key (kind, initiative, week, recipient) that the sender records once.
+a pilot past its go/no-go date). A day after the check-in went out: one reminder if the week was not
+reported, and the digest. An initiative is first asked about the week in which it was created, and
+only once that week has ended. Every nudge has a key (kind, initiative, week, recipient) that the
+sender records once, with the instant it was sent.
 """
 
 from __future__ import annotations
@@ -13,14 +15,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bot.approval_policy import ApprovalPolicy
+from bot.clock import zone
+from bot.domain import audit
 from bot.domain.approvals import named_people
 from bot.domain.summary import SATISFIED
+from bot.errors import NotFoundError, UserFacingError
 from bot.framework import Framework, Owner
 from storage.models import (
     Answer,
@@ -77,16 +81,14 @@ class Cycle:
     def week_start(self) -> date:
         return self.turned_at.date() - timedelta(days=7)
 
-    @property
-    def reminder_due(self) -> bool:
-        return self.local_now >= self.turned_at + REMIND_AFTER
+    def reminder_due(self, checkin_sent_at: datetime | None) -> bool:
+        """A day after the check-in went out (late when the scheduler was down), or after the week turned."""
+        since = max(self.turned_at, checkin_sent_at) if checkin_sent_at else self.turned_at
+        return self.local_now >= since + REMIND_AFTER
 
-
-def zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    def covers(self, created_at: datetime) -> bool:
+        """Whether an initiative created then existed in the week being reported (its creation day on)."""
+        return created_at.astimezone(self.turned_at.tzinfo).date() < self.turned_at.date()
 
 
 def cycle(now: datetime, *, tz: str | None, weekday: int, hour: int) -> Cycle:
@@ -110,7 +112,8 @@ def plan(*, session: Session, now: datetime, framework: Framework, policy: Appro
     if not rows:
         return []
     since = (now - timedelta(days=16)).date()
-    sent = set(session.exec(select(NudgeLog.key).where(NudgeLog.week_start >= since)).all())
+    sent = {key: as_utc(at) for key, at in session.exec(
+        select(NudgeLog.key, NudgeLog.sent_at).where(NudgeLog.week_start >= since)).all()}
     reported = set(session.exec(
         select(Scorecard.initiative_id, Scorecard.week_start).where(Scorecard.week_start >= since)).all())
     ever_reported = set(session.exec(select(Scorecard.initiative_id).distinct()).all())
@@ -123,12 +126,14 @@ def plan(*, session: Session, now: datetime, framework: Framework, policy: Appro
     nudges: list[Nudge] = []
     for initiative, weekday, hour, tz in rows:
         c = cycle(now, tz=tz, weekday=weekday, hour=hour)
-        if _created_after(initiative, c) or (initiative.snoozed_until and initiative.snoozed_until >= c.local_now.date()):
+        if not c.covers(as_utc(initiative.created_at)) or (
+                initiative.snoozed_until and initiative.snoozed_until >= c.local_now.date()):
             continue
         week, iid = c.week_start, initiative.id
-        due = [Nudge(Kind.CHECKIN, iid, week, initiative.business_owner_id)]
-        if c.reminder_due:
-            if Nudge(Kind.CHECKIN, iid, week, initiative.business_owner_id).key in sent and (iid, week) not in reported:
+        checkin = Nudge(Kind.CHECKIN, iid, week, initiative.business_owner_id)
+        due = [checkin]
+        if c.reminder_due(sent.get(checkin.key)):
+            if checkin.key in sent and (iid, week) not in reported:
                 due.append(Nudge(Kind.REMINDER, iid, week, initiative.business_owner_id))
             if iid in ever_reported:
                 due.append(Nudge(Kind.DIGEST, iid, week, initiative.channel_id))
@@ -152,11 +157,6 @@ def plan(*, session: Session, now: datetime, framework: Framework, policy: Appro
             due.append(Nudge(Kind.PAST_GO_LIVE, iid, week, initiative.channel_id))
         nudges += [n for n in due if n.key not in sent]
     return nudges
-
-
-def _created_after(initiative: Initiative, c: Cycle) -> bool:
-    """An initiative created after this week turned waits for the next week."""
-    return as_utc(initiative.created_at) > c.turned_at
 
 
 def _latest_reviews(session: Session) -> dict[int, Review]:
@@ -223,9 +223,45 @@ def _pending_approvers(request: ReleaseRequest, initiative: Initiative, policy: 
     return people
 
 
-def reporting_week(initiative: Initiative, *, session: Session, now: datetime) -> date:
-    """The week an owner reports on right now (the one the latest check-in asked about)."""
+def owner_cycle(initiative: Initiative, *, session: Session, now: datetime) -> Cycle:
+    """The initiative's week as of now, in its business owner's timezone."""
     workspace = session.get(Workspace, initiative.workspace_id)
     profile = session.get(UserProfile, initiative.business_owner_id)
     return cycle(now, tz=profile.tz if profile else None, weekday=workspace.nudge_weekday,
-                 hour=workspace.nudge_hour).week_start
+                 hour=workspace.nudge_hour)
+
+
+def reporting_week(initiative: Initiative, *, session: Session, now: datetime) -> date:
+    """The week an owner reports on right now (the one the latest check-in asked about)."""
+    return owner_cycle(initiative, session=session, now=now).week_start
+
+
+def snooze_week(initiative_id: int, week_start: date, *, user_id: str, session: Session, now: datetime) -> Initiative:
+    """A week off from the check-in answered (about the week of `week_start`): every nudge until and including
+    the next check-in's day, in the business owner's calendar. An old check-in counts from the latest one."""
+    initiative = _initiative(initiative_id, session=session)
+    week = max(week_start, reporting_week(initiative, session=session, now=now))
+    return _snooze(initiative, week + timedelta(days=14), user_id=user_id, session=session)
+
+
+def snooze_until(initiative_id: int, until: date, *, user_id: str, session: Session, now: datetime) -> Initiative:
+    """Pause an initiative's nudges until (and including) a date of its business owner's calendar."""
+    initiative = _initiative(initiative_id, session=session)
+    if until <= owner_cycle(initiative, session=session, now=now).local_now.date():
+        raise UserFacingError("Choose a date after today to snooze until.")
+    return _snooze(initiative, until, user_id=user_id, session=session)
+
+
+def _initiative(initiative_id: int, *, session: Session) -> Initiative:
+    initiative = session.get(Initiative, initiative_id)
+    if initiative is None:
+        raise NotFoundError("That initiative no longer exists.")
+    return initiative
+
+
+def _snooze(initiative: Initiative, until: date, *, user_id: str, session: Session) -> Initiative:
+    initiative.snoozed_until = until
+    session.add(initiative)
+    audit.record(session=session, kind="nudges_snoozed", actor=user_id, initiative_id=initiative.id,
+                 until=until.isoformat())
+    return initiative

@@ -19,7 +19,6 @@ from bot.slack.blocks.limits import context, section
 from bot.slack.blocks.messages import status_label
 from bot.slack.ids import Action, question_ref
 from bot.text import from_model, shorten
-from storage.db import session_scope
 from storage.models import AnswerStatus, Initiative, Workspace
 
 logger = logging.getLogger(__name__)
@@ -29,7 +28,7 @@ FALLBACK = "🤖 AI assist could not help this time ({why}). Your reply is kept 
 def enabled(services: Services, workspace_id: int | None) -> bool:
     if services.assistant is None or workspace_id is None:
         return False
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         workspace = session.get(Workspace, workspace_id)
         return bool(workspace and workspace.ai_assist_enabled)
 

@@ -13,7 +13,6 @@ from bot.slack import ai_flow, delivery
 from bot.slack.approval_flow import after_answer
 from bot.slack.blocks import messages
 from bot.text import from_plain
-from storage.db import session_scope
 from storage.models import Review
 
 
@@ -29,7 +28,7 @@ def start_thread(client: WebClient, state: ReviewState, services: Services, *, s
     hint = retry_hint(state)
     text, blocks = messages.build_root_message(state.initiative, services.framework, started_by=started_by)
     ts = delivery.post(client, channel=state.review.channel_id, text=text, blocks=blocks, retry_hint=hint)
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         review = session.get(Review, state.review.id)
         review.thread_ts = ts
         session.add(review)
@@ -84,5 +83,5 @@ def post_summary(client: WebClient, state: ReviewState, services: Services) -> N
     paragraph = ai_flow.summary_paragraph(services, summary)
     for text, blocks in messages.build_summary_messages(summary, services.framework, ai_paragraph=paragraph):
         delivery.post(client, channel=state.review.channel_id, text=text, blocks=blocks, retry_hint=retry_hint(state))
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         mark_summary_posted(session.get(Review, state.review.id), session=session)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -18,7 +17,7 @@ from bot.domain.chart import render
 from bot.domain.nudges import Kind, Nudge
 from bot.services import Services
 from bot.slack.blocks import adoption as blocks
-from storage.db import session_scope
+from storage.db import moment
 from storage.models import (
     Initiative,
     NudgeLog,
@@ -26,7 +25,6 @@ from storage.models import (
     Review,
     UserProfile,
     Waiver,
-    utcnow,
 )
 
 logger = logging.getLogger(__name__)
@@ -54,7 +52,7 @@ class Throttle:
 
 def refresh_timezones(client: WebClient, services: Services) -> None:
     """Learn the timezone of business owners the bot has not met yet (one users.info each, then stored)."""
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         known = select(UserProfile.user_id)
         missing = session.exec(
             select(Initiative.business_owner_id).where(Initiative.retired_at.is_(None),
@@ -66,19 +64,20 @@ def refresh_timezones(client: WebClient, services: Services) -> None:
         except SlackApiError as error:
             logger.warning("No timezone for %s (%s); using UTC", user_id, error.response.get("error"))
             tz = "UTC"
-        with session_scope(services.engine) as session:
+        with services.session() as session:
             try:
                 with session.begin_nested():
-                    session.merge(UserProfile(user_id=user_id, tz=tz, refreshed_at=utcnow()))
+                    session.merge(UserProfile(user_id=user_id, tz=tz, refreshed_at=moment(session)))
             except IntegrityError:
                 pass  # another scheduler stored it a moment ago
 
 
-def run(client: WebClient, services: Services, now: datetime, *, interval: float = 1.0) -> list[str]:
-    """Plan this moment's nudges and send each one not sent yet; return a line per nudge handled."""
+def run(client: WebClient, services: Services, *, interval: float = 1.0) -> list[str]:
+    """Plan the nudges due at the clock's instant and send each one not sent yet; a line per nudge handled."""
     refresh_timezones(client, services)
-    with session_scope(services.engine) as session:
-        planned = nudges.plan(session=session, now=now, framework=services.framework, policy=services.policy)
+    with services.session() as session:
+        planned = nudges.plan(session=session, now=moment(session), framework=services.framework,
+                              policy=services.policy)
     throttle, lines = Throttle(interval), []
     for nudge in planned:
         line = send(client, services, nudge, throttle)
@@ -95,7 +94,7 @@ def send(client: WebClient, services: Services, nudge: Nudge, throttle: Throttle
         return _record_failure(services, nudge, error)
     for channel in channels:
         throttle.wait(channel)
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         log = _claim(session, nudge, NudgeStatus.SENT)
         if log is None:
             return None
@@ -129,7 +128,7 @@ def _record_failure(services: Services, nudge: Nudge, error: SlackApiError) -> s
     code = error.response.get("error", "")
     if code not in GONE:
         raise error
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         if _claim(session, nudge, NudgeStatus.FAILED, code) is None:
             return None
     return f"{nudge.kind} to {nudge.recipient}: failed ({code})"
@@ -155,10 +154,8 @@ def _deliver(client: WebClient, session: Session, services: Services, nudge: Nud
     elif kind is Kind.DIGEST:
         trend = adoption.trend(initiative.id, nudge.week_start, session=session)
         text, message = blocks.build_digest(initiative, trend)
-        client.chat_postMessage(channel=channel, text=text, blocks=message)
-        client.files_upload_v2(channel=channel, file=render(trend, f"{initiative.name}: last 12 weeks"),
-                               filename=f"adoption-{nudge.week_start.isoformat()}.png",
-                               title=f"{initiative.name}: adoption, last 12 weeks")
+        posted = client.chat_postMessage(channel=channel, text=text, blocks=message)
+        _attach_chart(client, channel, posted["ts"], initiative, trend, nudge)
     elif kind is Kind.IDLE_REVIEW:
         review = session.get(Review, nudge.detail[0])
         client.chat_postMessage(channel=channel, thread_ts=review.thread_ts,
@@ -166,6 +163,24 @@ def _deliver(client: WebClient, session: Session, services: Services, nudge: Nud
     else:
         client.chat_postMessage(channel=channel, text=blocks.build_stale_nudge(kind, initiative,
                                                                                 _items(session, services, nudge)))
+
+
+def _attach_chart(client: WebClient, channel: str, ts: str, initiative: Initiative, trend: adoption.Trend,
+                  nudge: Nudge) -> None:
+    """Upload the digest's chart; if Slack refuses, the digest (already posted, once) says so instead."""
+    try:
+        client.files_upload_v2(channel=channel, file=render(trend, f"{initiative.name}: last 12 weeks"),
+                               filename=f"adoption-{nudge.week_start.isoformat()}.png",
+                               title=f"{initiative.name}: adoption, last 12 weeks")
+    except (SlackApiError, OSError) as error:
+        reason = error.response.get("error") if isinstance(error, SlackApiError) else type(error).__name__
+        logger.warning("Chart for %s not uploaded to %s (%s); the digest went out without it",
+                       initiative.name, channel, reason)
+        text, message = blocks.build_digest(initiative, trend, chart=False)
+        try:
+            client.chat_update(channel=channel, ts=ts, text=text, blocks=message)
+        except SlackApiError as again:
+            logger.warning("Digest for %s not updated (%s)", initiative.name, again.response.get("error"))
 
 
 def _items(session: Session, services: Services, nudge: Nudge) -> list[str]:

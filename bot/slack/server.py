@@ -15,7 +15,6 @@ from waitress.server import create_server
 from bot.domain import approvals
 from bot.errors import UserFacingError
 from bot.services import Services
-from storage.db import session_scope
 
 EVENTS_PATH = "/slack/events"
 SERVER_THREADS = 32
@@ -61,7 +60,7 @@ def _gate(environ: dict, services: Services, gate_token: str) -> tuple[str, dict
     if not name.strip():
         return "400 Bad Request", {"error": "say which initiative: /gate?initiative=NAME"}
     try:
-        with session_scope(services.engine) as session:
+        with services.session() as session:
             result = approvals.gate(name, team_id=(query.get("team") or [None])[0], session=session,
                                     framework=services.framework)
     except UserFacingError as error:

@@ -14,7 +14,6 @@ from bot.slack.blocks import messages, modals
 from bot.slack.blocks.limits import section
 from bot.slack.failures import reports_errors
 from bot.slack.ids import ANSWER_ACTIONS, Action, parse_question_ref
-from storage.db import session_scope
 from storage.models import AnswerStatus
 
 STALE_BUTTON = "That button no longer matches a question of a review. Try `/readiness status <name>`."
@@ -29,7 +28,7 @@ def _ref(action: dict) -> tuple[int, str]:
 
 def _load_question(action: dict, services: Services) -> tuple[ReviewState, Question]:
     review_id, question_id = _ref(action)
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         state = ReviewState.load(review_id, session=session, framework=services.framework)
     question = state.question(question_id)
     if question is None:
@@ -51,7 +50,7 @@ def _apply(body: dict, action: dict, client, context, *, status, source: str = "
     services: Services = context["services"]
     review_id, question_id = _ref(action)
     user_id = body["user"]["id"]
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         if status is None:
             step = answering.skip(review_id, question_id, user_id=user_id, session=session, framework=services.framework)
         else:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from slack_bolt import App
 
 from bot.domain import adoption
-from bot.domain.initiatives import latest_review, snooze
+from bot.domain.initiatives import latest_review
+from bot.domain.nudges import snooze_until, snooze_week
 from bot.domain.progress import ReviewState
 from bot.errors import NotFoundError
 from bot.services import Services
@@ -16,12 +17,11 @@ from bot.slack.blocks import adoption as blocks
 from bot.slack.failures import reports_errors
 from bot.slack.ids import Action, View, parse_week_ref
 from bot.text import from_plain
-from storage.db import session_scope
 from storage.models import Initiative
 
 
 def open_report_form(client, trigger_id: str, initiative_id: int, week_start: date, services: Services) -> None:
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         initiative = session.get(Initiative, initiative_id)
         if initiative is None:
             raise NotFoundError("That initiative no longer exists.")
@@ -52,7 +52,7 @@ def handle_report_submission(ack, body: dict, view: dict, client, context) -> No
     initiative_id, week_start, form = blocks.read_report_modal(view)
     user_id = body["user"]["id"]
     try:
-        with session_scope(services.engine) as session:
+        with services.session() as session:
             adoption.record(initiative_id, week_start, form, user_id=user_id, session=session)
             name = session.get(Initiative, initiative_id).name
     except adoption.ScorecardErrors as invalid:
@@ -65,8 +65,8 @@ def handle_report_submission(ack, body: dict, view: dict, client, context) -> No
 
 def handle_snooze_week(ack, body: dict, action: dict, client, respond, context) -> None:
     ack()
-    initiative_id, _ = _week(action)
-    _snooze(initiative_id, date.today() + timedelta(days=7), body, respond, context)
+    initiative_id, week_start = _week(action)
+    _snooze(snooze_week, initiative_id, week_start, body, respond, context)
 
 
 def handle_snooze_until(ack, body: dict, action: dict, client, respond, context) -> None:
@@ -74,14 +74,16 @@ def handle_snooze_until(ack, body: dict, action: dict, client, respond, context)
     checkin = next(e for b in body["message"]["blocks"] if b.get("block_id") == "checkin" for e in b["elements"]
                    if e.get("action_id") == Action.REPORT_WEEK)
     initiative_id, _ = _week(checkin)
-    _snooze(initiative_id, date.fromisoformat(action["selected_date"]), body, respond, context)
+    _snooze(snooze_until, initiative_id, date.fromisoformat(action["selected_date"]), body, respond, context)
 
 
-def _snooze(initiative_id: int, until: date, body: dict, respond, context) -> None:
+def _snooze(snooze, initiative_id: int, day: date, body: dict, respond, context) -> None:
+    """Snooze by the rule given (a week from the check-in, or until a date) and say until when."""
     services: Services = context["services"]
-    with session_scope(services.engine) as session:
-        initiative = snooze(initiative_id, until, user_id=body["user"]["id"], session=session, today=date.today())
-    respond(text=f"😴 No nudges for {from_plain(initiative.name)} until {until.isoformat()}.",
+    with services.session() as session:
+        initiative = snooze(initiative_id, day, user_id=body["user"]["id"], session=session,
+                            now=services.clock.now())
+    respond(text=f"😴 No nudges for {from_plain(initiative.name)} through {initiative.snoozed_until.isoformat()}.",
             response_type="ephemeral", replace_original=False)
 
 

@@ -25,8 +25,7 @@ from bot.slack.failures import reports_errors
 from bot.slack.listeners.adoption import open_report_form
 from bot.slack.listeners.approvals import open_request_form
 from bot.text import from_plain
-from storage.db import session_scope
-from storage.models import Initiative, utcnow
+from storage.models import Initiative
 
 COMMAND = "/readiness"
 
@@ -89,20 +88,20 @@ def _release(command, state: ReviewState, client, services) -> None:
 
 
 def _report(command, state: ReviewState, client, services) -> None:
-    with session_scope(services.engine) as session:
-        week = reporting_week(state.initiative, session=session, now=utcnow())
+    with services.session() as session:
+        week = reporting_week(state.initiative, session=session, now=services.clock.now())
     open_report_form(client, command["trigger_id"], state.initiative.id, week, services)
 
 
 def _retire(command, state: ReviewState, client, services) -> Reply:
-    with session_scope(services.engine) as session:
-        retire(session.get(Initiative, state.initiative.id), user_id=command["user_id"], session=session, now=utcnow())
+    with services.session() as session:
+        retire(session.get(Initiative, state.initiative.id), user_id=command["user_id"], session=session)
     return Reply(f"{from_plain(state.initiative.name)} is retired: no more weekly nudges.", in_channel=True)
 
 
 def _schedule(command: dict, args: str, client, services: Services) -> Reply:
     weekday, _, hour = args.partition(" ")
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         workspace = set_schedule(command["team_id"], weekday, hour.strip(), user_id=command["user_id"],
                                  session=session)
     return Reply(f"Weekly check-ins now go out on {WEEKDAYS[workspace.nudge_weekday].capitalize()}s at "
@@ -113,7 +112,7 @@ def _ai_switch(command: dict, args: str, client, services: Services) -> Reply:
     choice = args.lower()
     if choice not in ("on", "off"):
         return Reply("Say `/readiness ai on` or `/readiness ai off`.")
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         set_ai_assist(command["team_id"], choice == "on", user_id=command["user_id"], session=session)
     if services.assistant is None:
         return Reply(f"AI assist is {choice} for this workspace, but this bot has no OpenAI key, so it stays unused.")
@@ -121,8 +120,8 @@ def _ai_switch(command: dict, args: str, client, services: Services) -> Reply:
 
 
 def _usage(command: dict, args: str, client, services: Services) -> Reply:
-    with session_scope(services.engine) as session:
-        rows = month_usage(command["team_id"], session=session, now=utcnow())
+    with services.session() as session:
+        rows = month_usage(command["team_id"], session=session, now=services.clock.now())
     if not rows:
         return Reply("No AI calls this month." + ("" if services.assistant else " (This bot has no OpenAI key.)"))
     lines = ["*AI use this month*", "`initiative                      calls  failed  tokens in  tokens out   est. cost`"]
@@ -134,7 +133,7 @@ def _usage(command: dict, args: str, client, services: Services) -> Reply:
 
 
 def _state(team_id: str, name: str, services: Services) -> ReviewState:
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         initiative = find_initiative(team_id, name, session=session)
         review = latest_review(initiative, session=session)
         return ReviewState.load(review.id, session=session, framework=services.framework)

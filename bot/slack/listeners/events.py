@@ -10,7 +10,6 @@ from bot.domain.answering import reply
 from bot.services import Services
 from bot.slack import conversation
 from bot.slack.failures import reports_errors
-from storage.db import session_scope
 from storage.models import ProcessedEvent, Review
 
 HUMAN_SUBTYPES = {None, "file_share", "thread_broadcast"}
@@ -32,7 +31,7 @@ def handle_message(body: dict, event: dict, client, context) -> None:
     if not is_human_thread_reply(event):
         return
     services: Services = context["services"]
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         review = session.exec(
             select(Review).where(Review.channel_id == event["channel"], Review.thread_ts == event["thread_ts"])
         ).first()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from slack_bolt import App
 
@@ -14,7 +13,6 @@ from bot.slack import conversation
 from bot.slack.blocks.modals import read_intake
 from bot.slack.failures import reports_errors
 from bot.slack.ids import View
-from storage.db import session_scope
 
 
 def handle_intake(ack, body: dict, view: dict, client, context) -> None:
@@ -23,13 +21,14 @@ def handle_intake(ack, body: dict, view: dict, client, context) -> None:
     user_id = body["user"]["id"]
     form = read_intake(view, user_id=user_id)
     try:
-        with session_scope(services.engine) as session:
-            _, review = create_initiative(form, session=session, framework=services.framework, today=date.today())
+        with services.session() as session:
+            _, review = create_initiative(form, session=session, framework=services.framework,
+                                          now=services.clock.now())
     except IntakeErrors as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
     ack()
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         state = ReviewState.load(review.id, session=session, framework=services.framework)
     context["channel_id"] = json.loads(view.get("private_metadata") or "{}").get("channel_id")
     conversation.start_thread(client, state, services, started_by=user_id)
