@@ -1,16 +1,18 @@
-"""Who must approve a release at each risk tier: policy as data from prompts/, validated at start-up."""
+"""Who must approve a release at each risk tier: policy as data from the prompts package, validated at start-up."""
 
 from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.framework import Owner, Tier, load_validated
 
-DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "prompts" / "approval_policy.yaml"
+DEFAULT_POLICY_PATH = files("prompts") / "approval_policy.yaml"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 
@@ -24,6 +26,11 @@ class TierPolicy(_Strict):
     requester_may_approve: bool
     open_for_hours: int = Field(gt=0, le=24 * 60)
     remind_hours_before: int = Field(ge=0)
+    max_waivers: Literal["all"] | Annotated[int, Field(ge=0)] = "all"
+
+    def may_waive(self, count: int) -> bool:
+        """Whether one request may waive this many blocking conditions."""
+        return self.max_waivers == "all" or count <= self.max_waivers
 
 
 class Group(_Strict):
@@ -89,5 +96,5 @@ class ApprovalPolicy(_Strict):
         return role.replace("_", " ").capitalize()
 
 
-def load_policy(path: Path | str = DEFAULT_POLICY_PATH) -> ApprovalPolicy:
+def load_policy(path: Traversable | str = DEFAULT_POLICY_PATH) -> ApprovalPolicy:
     return load_validated(path, ApprovalPolicy)

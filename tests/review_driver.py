@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlmodel import Session, select
+
 from bot.framework import EvidenceKind
 from bot.slack.ids import Action, Field, parse_question_ref
+from storage.models import ReleaseRequest
 from tests.slack_requests import CHANNEL
+
+BUSINESS, TECHNICAL, RISK, OUTSIDER, REQUESTER = "U200", "U300", "U900", "U999", "U100"
 
 EVIDENCE_REPLIES = {
     EvidenceKind.LINK: "See https://wiki.example.com/readiness/evidence for the details",
@@ -96,3 +101,57 @@ class ReviewDriver:
 
     def thread_texts(self, thread_ts: str) -> list[str]:
         return [p["text"] for p in self.fake.posts(thread_ts=thread_ts)]
+
+
+def complete_review(bot, framework, *, tier: str, not_yet: set[str] = frozenset(), name="Invoice assistant"):
+    """Answer every question: Met (with evidence) except those named, which are Not yet."""
+    driver = ReviewDriver(bot)
+    thread = driver.start(name, tier=tier)
+    for _ in range(60):
+        question = driver.current(thread)
+        spec = framework.question(question.question_id)
+        if question.question_id in not_yet:
+            driver.click(question, Action.ANSWER_NOT_YET)
+        else:
+            driver.click(question, Action.ANSWER_MET)
+            if spec.evidence:
+                driver.reply(thread, EVIDENCE_REPLIES[spec.evidence.kind])
+        if bot.fake.posts(top_level=True)[-1]["text"].startswith("Readiness summary"):
+            return driver, thread
+    raise AssertionError("the review did not finish")
+
+
+def blocker_at(framework, tier: str) -> str:
+    return next(q.id for q in framework.questions_for(tier) if q.blocks_at(tier) and not q.evidence)
+
+
+def open_request_form(bot, *, user=REQUESTER) -> dict:
+    summary = [p for p in bot.fake.posts(top_level=True) if p["text"].startswith("Readiness summary")][-1]
+    button = next(e for b in summary["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if e["action_id"] == Action.REQUEST_RELEASE)
+    bot.slack.click(Action.REQUEST_RELEASE, button["value"], user=user)
+    bot.idle()
+    return bot.fake.calls_to("views.open")[-1].params["view"]
+
+
+def waiver_values(key: str, question_ids, *, reason="Manual check by the AP lead until the integration ships",
+                  owner=TECHNICAL, due="2099-03-01") -> dict:
+    """The form's waiver `key` (1, 2, …) covering the given blockers."""
+    return {
+        f"waiver_conditions:{key}": {"type": "multi_static_select",
+                                     "selected_options": [{"value": qid} for qid in question_ids]},
+        f"waiver_reason:{key}": {"type": "plain_text_input", "value": reason},
+        f"waiver_owner:{key}": {"type": "users_select", "selected_user": owner},
+        f"waiver_due:{key}": {"type": "datepicker", "selected_date": due},
+    }
+
+
+def request_release(bot, framework, *, tier: str, waive: set[str] = frozenset(), user=REQUESTER) -> int:
+    """Ask for release, with one waiver covering the blockers named."""
+    view = open_request_form(bot, user=user)
+    values = waiver_values("1", sorted(waive)) if waive else {}
+    response = bot.slack.submit_view(view, values, user=user)
+    assert response.status == 200 and not response.body, response.body
+    bot.idle()
+    with Session(bot.engine) as session:
+        return session.exec(select(ReleaseRequest).order_by(ReleaseRequest.id.desc())).first().id

@@ -210,7 +210,7 @@ def test_end_to_end_review_with_free_text_answers_confirmed_by_a_button(ai_bot, 
 
 
 def test_approvers_get_an_ai_written_pre_read_with_the_request(ai_bot, framework):
-    from tests.test_release_approval import complete_review, request_release
+    from tests.review_driver import complete_review, request_release
 
     complete_review(ai_bot, framework, tier="low")
     request_release(ai_bot, framework, tier="low")

@@ -2,19 +2,28 @@
 
 import threading
 import time
-from datetime import date
+from datetime import timedelta
 
 import pytest
 import yaml
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from bot.approval_policy import DEFAULT_POLICY_PATH, load_policy
+from bot.approval_policy import DEFAULT_POLICY_PATH, ApprovalPolicy, load_policy
 from bot.domain import answering, approvals
 from bot.domain.initiatives import create_initiative
 from bot.domain.progress import ReviewState
 from bot.framework import FrameworkError
-from storage.db import session_scope
-from storage.models import AnswerStatus, InitiativeCreate, Outcome, ReleaseRequest, RequestStatus, utcnow
+from storage.db import NOW, session_scope
+from storage.models import (
+    AnswerStatus,
+    Initiative,
+    InitiativeCreate,
+    Outcome,
+    ReleaseRequest,
+    RequestStatus,
+    Waiver,
+)
+from tests.conftest import START
 
 
 @pytest.fixture
@@ -47,28 +56,59 @@ def test_policy_refuses_a_member_that_is_not_a_user_id(tmp_path):
     assert "groups.risk_and_compliance" in message and "not a Slack user id" in message
 
 
+def test_policy_refuses_a_waiver_limit_that_is_not_a_number_or_all(tmp_path):
+    message = _broken_policy(tmp_path, lambda raw: raw["tiers"]["high"].update(max_waivers="most"))
+    assert "tiers.high.max_waivers" in message
+
+
+def test_one_waiver_covers_several_blockers_up_to_the_policys_limit(engine, framework, policy):
+    form = InitiativeCreate(team_id="T1", created_by="U1", name="Claims triage", purpose="Triage claims",
+                            business_owner_id="U200", technical_owner_id="U300", risk_tier="medium", channel_id="C1")
+    with session_scope(engine, now=START) as session:
+        initiative, review = create_initiative(form, session=session, framework=framework, now=START)
+        for q in ReviewState.load(review.id, session=session, framework=framework).questions:
+            answering.answer(review.id, q.id, AnswerStatus.NOT_YET, user_id="U1", source="button", session=session,
+                             framework=framework)
+    blockers = tuple(q.id for q in framework.questions_for("medium") if q.blocks_at("medium"))
+    waiver = approvals.WaiverInput("1", blockers, "Pilot only", "U300", START.date() + timedelta(days=30))
+    raw = yaml.safe_load(DEFAULT_POLICY_PATH.read_text())
+    raw["tiers"]["medium"]["max_waivers"] = 3
+    capped = ApprovalPolicy.model_validate(raw)
+    ask = dict(framework=framework, requested_by="U1", waivers=[waiver], approvals_channel="C1", now=START)
+    with session_scope(engine, now=START) as session, pytest.raises(approvals.RequestErrors) as refused:
+        approvals.request_release(session.get(Initiative, initiative.id), session=session, policy=capped, **ask)
+    assert refused.value.errors == {"": f"{len(blockers)} conditions block release at this risk tier, and the "
+                                        "approval policy lets one request waive at most 3. Meet some of them first."}
+    with session_scope(engine, now=START) as session:
+        request = approvals.request_release(session.get(Initiative, initiative.id), session=session, policy=policy,
+                                            **ask)
+        waivers = session.exec(select(Waiver).where(Waiver.request_id == request.id)).all()
+    assert sorted(w.question_id for w in waivers) == sorted(blockers)
+    assert {(w.reason, w.owner_id) for w in waivers} == {("Pilot only", "U300")}
+
+
 def _approvable_request(engine, framework, policy, tier="medium") -> int:
     form = InitiativeCreate(team_id="T1", created_by="U1", name="Claims triage", purpose="Triage claims",
                             business_owner_id="U200", technical_owner_id="U300", risk_tier=tier, channel_id="C1")
-    with session_scope(engine) as session:
-        initiative, review = create_initiative(form, session=session, framework=framework, today=date(2026, 1, 1))
+    with session_scope(engine, now=START) as session:
+        initiative, review = create_initiative(form, session=session, framework=framework, now=START)
         for q in ReviewState.load(review.id, session=session, framework=framework).questions:
             answering.answer(review.id, q.id, AnswerStatus.NA if q.allow_na else AnswerStatus.MET, user_id="U1",
                              source="button", session=session, framework=framework)
         request = approvals.request_release(initiative, session=session, framework=framework, policy=policy,
-                                            requested_by="U1", waivers=[], approvals_channel="C1", now=utcnow())
+                                            requested_by="U1", waivers=[], approvals_channel="C1", now=START)
         return request.id
 
 
 def test_decisions_in_overlapping_transactions_both_count(engine, framework, policy):
     request_id = _approvable_request(engine, framework, policy)
     kwargs = dict(reason=None, framework=framework, policy=policy, is_member=lambda role, user: False)
-    first = Session(engine)
-    approvals.decide(request_id, Outcome.APPROVED, user_id="U200", session=first, now=utcnow(), **kwargs)
+    first = Session(engine, info={NOW: START})
+    approvals.decide(request_id, Outcome.APPROVED, user_id="U200", session=first, now=START, **kwargs)
 
     def second():
-        with session_scope(engine) as session:
-            approvals.decide(request_id, Outcome.APPROVED, user_id="U300", session=session, now=utcnow(), **kwargs)
+        with session_scope(engine, now=START) as session:
+            approvals.decide(request_id, Outcome.APPROVED, user_id="U300", session=session, now=START, **kwargs)
 
     thread = threading.Thread(target=second)
     thread.start()

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -13,13 +14,25 @@ from sqlmodel import Session, select
 
 from bot.slack.approval_flow import run_sweep
 from bot.slack.ids import Action
-from storage.models import AuditEvent, Decision, ReleaseRequest, RequestStatus, utcnow
+from bot.text import from_plain
+from storage.models import AuditEvent, Decision, ReleaseRequest, RequestStatus, Waiver, as_utc
+from tests.block_kit import copy_problems, message_problems, texts, view_problems
 from tests.conftest import GATE_TOKEN, RunningBot
-from tests.review_driver import EVIDENCE_REPLIES, ReviewDriver
+from tests.review_driver import (
+    BUSINESS,
+    OUTSIDER,
+    REQUESTER,
+    RISK,
+    TECHNICAL,
+    blocker_at,
+    complete_review,
+    open_request_form,
+    request_release,
+    waiver_values,
+)
 from tests.slack_requests import CHANNEL
 
 CLI = os.path.join(os.path.dirname(sys.executable), "readiness-bot")
-BUSINESS, TECHNICAL, RISK, OUTSIDER, REQUESTER = "U200", "U300", "U900", "U999", "U100"
 
 
 @pytest.fixture(autouse=True)
@@ -27,56 +40,16 @@ def risk_group(monkeypatch):
     monkeypatch.setenv("READINESS_RISK_APPROVERS", RISK)
 
 
-def complete_review(bot, framework, *, tier: str, not_yet: set[str] = frozenset(), name="Invoice assistant"):
-    """Answer every question: Met (with evidence) except those named, which are Not yet."""
-    driver = ReviewDriver(bot)
-    thread = driver.start(name, tier=tier)
-    for _ in range(60):
-        question = driver.current(thread)
-        spec = framework.question(question.question_id)
-        if question.question_id in not_yet:
-            driver.click(question, Action.ANSWER_NOT_YET)
-        else:
-            driver.click(question, Action.ANSWER_MET)
-            if spec.evidence:
-                driver.reply(thread, EVIDENCE_REPLIES[spec.evidence.kind])
-        if bot.fake.posts(top_level=True)[-1]["text"].startswith("Readiness summary"):
-            return driver, thread
-    raise AssertionError("the review did not finish")
-
-
-def blocker_at(framework, tier: str) -> str:
-    return next(q.id for q in framework.questions_for(tier) if q.blocks_at(tier) and not q.evidence)
-
-
-def open_request_form(bot, *, user=REQUESTER) -> dict:
-    summary = [p for p in bot.fake.posts(top_level=True) if p["text"].startswith("Readiness summary")][-1]
-    button = next(e for b in summary["blocks"] if b["type"] == "actions" for e in b["elements"]
-                  if e["action_id"] == Action.REQUEST_RELEASE)
-    bot.slack.click(Action.REQUEST_RELEASE, button["value"], user=user)
-    bot.idle()
-    return bot.fake.calls_to("views.open")[-1].params["view"]
-
-
-def waiver_values(question_id: str, *, reason="Manual check by the AP lead until the integration ships",
-                  owner=TECHNICAL, due="2099-03-01") -> dict:
-    return {
-        f"waiver_reason:{question_id}": {"type": "plain_text_input", "value": reason},
-        f"waiver_owner:{question_id}": {"type": "users_select", "selected_user": owner},
-        f"waiver_due:{question_id}": {"type": "datepicker", "selected_date": due},
-    }
-
-
-def request_release(bot, framework, *, tier: str, waive: set[str] = frozenset(), user=REQUESTER) -> int:
-    view = open_request_form(bot, user=user)
+def waivers_as_offered(view: dict, **terms) -> dict:
+    """Every waiver of the form filled in, covering the blockers and naming the owner it starts with."""
+    elements = {b["block_id"]: b["element"] for b in view["blocks"] if "block_id" in b}
     values = {}
-    for qid in waive:
-        values |= waiver_values(qid)
-    response = bot.slack.submit_view(view, values, user=user)
-    assert response.status == 200 and not response.body, response.body
-    bot.idle()
-    with Session(bot.engine) as session:
-        return session.exec(select(ReleaseRequest).order_by(ReleaseRequest.id.desc())).first().id
+    for block_id, element in elements.items():
+        key = block_id.removeprefix("waiver_conditions:")
+        if key != block_id and element.get("initial_options"):
+            owner = elements[f"waiver_owner:{key}"].get("initial_user")
+            values |= waiver_values(key, [o["value"] for o in element["initial_options"]], **{"owner": owner, **terms})
+    return values
 
 
 def decide(bot, request_id: int, user: str, action=Action.APPROVE, message_ts="1700000000.000001"):
@@ -118,11 +91,11 @@ def test_high_tier_request_with_a_waiver_is_approved_by_all_three_roles(bot, fra
     assert gate_cli(bot, "Invoice assistant").returncode == 1
 
     view = open_request_form(bot)
-    assert f"waiver_reason:{blocker}" in [b.get("block_id") for b in view["blocks"]]
+    assert waivers_as_offered(view)["waiver_conditions:1"]["selected_options"] == [{"value": blocker}]
     missing = bot.slack.submit_view(view, {}).json()
-    assert missing["response_action"] == "errors" and "blocks release" in missing["errors"][f"waiver_reason:{blocker}"]
-    past = bot.slack.submit_view(view, waiver_values(blocker, due="2001-01-01")).json()
-    assert "in the past" in past["errors"][f"waiver_due:{blocker}"]
+    assert missing["response_action"] == "errors" and "Not waived yet: 1" in missing["errors"]["waiver_conditions:1"]
+    past = bot.slack.submit_view(view, waiver_values("1", [blocker], due="2001-01-01")).json()
+    assert "in the past" in past["errors"]["waiver_due:1"]
     with Session(bot.engine) as session:
         assert session.exec(select(ReleaseRequest)).all() == [], "nothing is sent without a waiver per blocker"
 
@@ -202,14 +175,19 @@ def test_a_rejection_needs_a_reason_and_decides_the_request(bot, framework):
 def test_a_pending_request_is_reminded_once_then_expires_and_the_requester_is_told(bot, framework):
     complete_review(bot, framework, tier="medium")
     request_id = request_release(bot, framework, tier="medium")
-    expires = request_row(bot, request_id).expires_at.replace(tzinfo=utcnow().tzinfo)
-    assert run_sweep(bot.app.client, bot.services, expires - timedelta(hours=30)) == []
-    reminded = run_sweep(bot.app.client, bot.services, expires - timedelta(hours=2))
+    expires = as_utc(request_row(bot, request_id).expires_at)
+
+    def sweep(at):
+        bot.clock.set(at)
+        return run_sweep(bot.app.client, bot.services)
+
+    assert sweep(expires - timedelta(hours=30)) == []
+    reminded = sweep(expires - timedelta(hours=2))
     assert reminded == [f"reminded: release request {request_id} (Invoice assistant)"]
     reminders = [p for p in bot.fake.posts() if p["text"].startswith("⏰")]
     assert sorted(p["channel"] for p in reminders) == [BUSINESS, TECHNICAL]
-    assert run_sweep(bot.app.client, bot.services, expires - timedelta(hours=1)) == [], "reminded once"
-    assert run_sweep(bot.app.client, bot.services, expires + timedelta(minutes=1)) == [
+    assert sweep(expires - timedelta(hours=1)) == [], "reminded once"
+    assert sweep(expires + timedelta(minutes=1)) == [
         f"expired: release request {request_id} (Invoice assistant)"]
     assert request_row(bot, request_id).status == RequestStatus.EXPIRED
     assert bot.fake.posts(channel=REQUESTER)[-1]["text"].startswith("⌛")
@@ -280,7 +258,7 @@ def test_a_double_click_records_one_decision(bot, framework):
 def test_two_approvers_at_once_through_two_app_processes_both_count(bot, framework, database_url, fake_slack):
     complete_review(bot, framework, tier="medium")
     request_id = request_release(bot, framework, tier="medium")
-    other = RunningBot(database_url, fake_slack).start()
+    other = RunningBot(database_url, fake_slack, clock=bot.clock).start()
     try:
         barrier = threading.Barrier(2)
 
@@ -309,7 +287,7 @@ def test_a_forged_or_replayed_click_changes_nothing(bot, framework):
     bot.slack.secret = "forged"
     assert bot.slack.click(Action.APPROVE, str(request_id), user=BUSINESS).status == 401
     bot.slack.secret = "8f742231b10e8888abcd99yyyzzz85a5"
-    stale = bot.slack.interactive({"type": "block_actions"}, timestamp=int(utcnow().timestamp()) - 3600)
+    stale = bot.slack.interactive({"type": "block_actions"}, timestamp=int(time.time()) - 3600)
     assert stale.status == 401
     bot.idle()
     with Session(bot.engine) as session:
@@ -328,3 +306,73 @@ def test_a_failed_message_update_keeps_the_decision_and_is_put_right_next_time(b
     for update in last:
         text = str(update.params["blocks"])
         assert f"approved by <@{BUSINESS}>" in text and f"approved by <@{TECHNICAL}>" in text
+
+
+def test_a_high_tier_review_with_every_question_unmet_can_request_release(bot, framework):
+    high = framework.questions_for("high")
+    complete_review(bot, framework, tier="high", not_yet={q.id for q in high})
+    blockers = [q.id for q in high if q.blocks_at("high")]
+    view = open_request_form(bot)
+    assert view_problems(view) == [] and copy_problems(view) == []
+    reason = "Pilot: every draft is checked by hand & logged"
+    offered = waivers_as_offered(view, reason=reason)
+    covered = [o["value"] for key, v in offered.items() if key.startswith("waiver_conditions:")
+               for o in v["selected_options"]]
+    assert sorted(covered) == sorted(blockers), "the form starts with every blocker in a waiver (one per owner)"
+    owners = [offered[f"waiver_owner:{key}"]["selected_user"] for key in (1, 2)]
+    assert owners == [BUSINESS, TECHNICAL], "one waiver per owner, each naming them"
+
+    unreasoned = offered | {"waiver_reason:2": {"type": "plain_text_input", "value": " "}}
+    twice = waiver_values("3", [blockers[0]])
+    errors = bot.slack.submit_view(view, unreasoned | twice).json()
+    assert errors["response_action"] == "errors", "the form stays open with everything typed"
+    assert errors["errors"] == {"waiver_reason:2": "Say why releasing before these are met is acceptable.",
+                                "waiver_conditions:3": "Already in a waiver above: 1."}
+    left_out = {key: value for key, value in offered.items() if not key.endswith(":2")}
+    missing = bot.slack.submit_view(view, left_out).json()["errors"]
+    assert list(missing) == ["waiver_conditions:2"] and missing["waiver_conditions:2"].startswith("Not waived yet: ")
+    with Session(bot.engine) as session:
+        assert session.exec(select(ReleaseRequest)).all() == []
+
+    response = bot.slack.submit_view(view, offered)
+    assert response.status == 200 and not response.body, response.body
+    bot.idle()
+    copies = [p for p in bot.fake.posts() if p["text"].startswith("⏳ Release approval")]
+    assert {p["channel"] for p in copies} == {CHANNEL, "D200", "D300", "D900"}
+    for copy in copies:
+        assert message_problems(copy["text"], copy["blocks"]) == [] and copy_problems(copy["blocks"]) == []
+        shown = "\n".join(texts(copy["blocks"]))
+        assert all(framework.question(qid).text[:150].replace("&", "&amp;") in shown for qid in blockers)
+        assert shown.count(from_plain(reason)) == 2, "each waiver once, with the conditions it covers"
+    with Session(bot.engine) as session:
+        waivers = session.exec(select(Waiver)).all()
+    assert sorted(w.question_id for w in waivers) == sorted(blockers)
+    request_id = waivers[0].request_id
+    for approver in (BUSINESS, TECHNICAL, RISK):
+        decide(bot, request_id, approver)
+    assert request_row(bot, request_id).status == RequestStatus.APPROVED
+    sent = [*bot.fake.posts(), *(c.params for c in bot.fake.calls_to("chat.update"))]
+    assert [p for p in sent if copy_problems(p.get("blocks") or [], fallback=p["text"])] == []
+    assert [text for text in bot.fake.ephemerals() if copy_problems([], fallback=text)] == []
+
+
+def test_approvers_the_bot_cannot_reach_are_named_in_one_plain_sentence_each(bot, framework):
+    blocker = blocker_at(framework, "high")
+    complete_review(bot, framework, tier="high", not_yet={blocker})
+    bot.fake.fail("chat.postMessage", "not_in_channel")  # the approvals channel
+    bot.fake.fail("conversations.open", "cannot_dm_bot")  # the first approver's DM
+    request_release(bot, framework, tier="high", waive={blocker})
+    told = bot.fake.ephemerals()[-1]
+    assert told == ("Release request for Invoice assistant sent to its approvers. I can't post in "
+                    f"<#{CHANNEL}>: invite me there with `/invite @Readiness Bot`. I could not DM <@{BUSINESS}>.")
+    assert copy_problems([], fallback=told) == []
+
+
+def test_a_request_refused_as_a_whole_shows_why_above_the_form_it_keeps(bot, framework):
+    complete_review(bot, framework, tier="medium")
+    request_release(bot, framework, tier="medium")
+    view = open_request_form(bot)
+    response = bot.slack.submit_view(view, {}).json()
+    assert response["response_action"] == "push", "closing the notice goes back to the form as it was"
+    assert "already waiting for approval" in str(response["view"]["blocks"])
+    assert view_problems(response["view"]) == [] and copy_problems(response["view"]) == []

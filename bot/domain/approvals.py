@@ -14,7 +14,7 @@ from bot.approval_policy import ApprovalPolicy
 from bot.domain import audit
 from bot.domain.initiatives import find_anywhere, latest_review
 from bot.domain.progress import ReviewState
-from bot.domain.summary import Summary, summarize
+from bot.domain.summary import Condition, Summary, summarize
 from bot.errors import FieldErrors, NotFoundError
 from bot.framework import Framework, Owner
 from storage.models import (
@@ -37,7 +37,10 @@ class RequestErrors(FieldErrors):
 
 @dataclass(frozen=True)
 class WaiverInput:
-    question_id: str
+    """One waiver as filled in: the blocking conditions it covers, why, who will meet them and by when."""
+
+    key: str  # names its form fields (see waiver_field)
+    question_ids: tuple[str, ...]
     reason: str
     owner_id: str
     due_date: date | None
@@ -117,10 +120,10 @@ def request_release(
                 f"No one can approve for {group.label} yet: set {group.members_env or 'members'} "
                 f"(Slack user ids) or {group.usergroup_env or 'usergroup'} in the bot's settings."
             )
-    given = {w.question_id: w for w in waivers}
-    for condition in summary.blockers:
-        waiver = given.get(condition.question.id)
-        errors.update(_waiver_problems(condition.question.id, waiver, today=now.date()))
+    blockers = summary.blockers
+    errors.update(_waiver_problems(blockers, waivers, today=now.date()))
+    if not tier_policy.may_waive(len(blockers)):
+        errors[""] = too_many_blockers(len(blockers), tier_policy.max_waivers)
     if _open_request(initiative, session=session) is not None:
         errors[""] = "A release request for this system is already waiting for approval."
     if errors:
@@ -134,33 +137,60 @@ def request_release(
     session.flush()
     audit.record(session=session, kind="release_requested", actor=requested_by, initiative_id=initiative.id,
                  request_id=request.id, tier=request.tier, verdict=request.verdict)
-    for condition in summary.blockers:
-        w = given[condition.question.id]
-        session.add(Waiver(request_id=request.id, question_id=w.question_id, reason=w.reason.strip(),
+    waiver_of = {qid: w for w in waivers for qid in w.question_ids}
+    for condition in blockers:
+        qid, w = condition.question.id, waiver_of[condition.question.id]
+        session.add(Waiver(request_id=request.id, question_id=qid, reason=w.reason.strip(),
                            owner_id=w.owner_id, due_date=w.due_date, created_by=requested_by))
         audit.record(session=session, kind="waiver_granted", actor=requested_by, initiative_id=initiative.id,
-                     request_id=request.id, question_id=w.question_id, owner=w.owner_id,
+                     request_id=request.id, question_id=qid, owner=w.owner_id,
                      due_date=w.due_date.isoformat(), reason=w.reason.strip())
     session.flush()
     return request
 
 
-def waiver_field(question_id: str, part: str) -> str:
-    """The form field naming one part (reason, owner, due) of one blocker's waiver."""
-    return f"waiver_{part}:{question_id}"
+def waiver_field(key: str, part: str) -> str:
+    """The form field naming one part (conditions, reason, owner, due) of one waiver."""
+    return f"waiver_{part}:{key}"
 
 
-def _waiver_problems(question_id: str, waiver: WaiverInput | None, *, today: date) -> dict[str, str]:
-    problems = {}
-    if waiver is None or not waiver.reason.strip():
-        problems[waiver_field(question_id, "reason")] = "This blocks release: give a reason to waive it, or meet it first."
-    if waiver is None or not waiver.owner_id:
-        problems[waiver_field(question_id, "owner")] = "Name who will meet this condition."
-    if waiver is None or waiver.due_date is None:
-        problems[waiver_field(question_id, "due")] = "Give a date by which it will be met."
-    elif waiver.due_date < today:
-        problems[waiver_field(question_id, "due")] = "The due date is in the past."
+def too_many_blockers(count: int, limit: int | str) -> str:
+    return (f"{count} conditions block release at this risk tier, and the approval policy lets one request "
+            f"waive at most {limit}. Meet some of them first.")
+
+
+def _waiver_problems(blockers: list[Condition], waivers: list[WaiverInput], *, today: date) -> dict[str, str]:
+    """Each blocker in exactly one complete waiver; blockers are named by their number in the form's list."""
+    number = {c.question.id: n for n, c in enumerate(blockers, 1)}
+    problems: dict[str, str] = {}
+    covered: set[str] = set()
+    for waiver in waivers:
+        chosen = [qid for qid in waiver.question_ids if qid in number]
+        if not chosen:
+            if waiver.reason.strip():
+                problems[waiver_field(waiver.key, "conditions")] = "Pick the conditions this reason covers."
+            continue
+        if twice := [number[qid] for qid in chosen if qid in covered]:
+            problems[waiver_field(waiver.key, "conditions")] = f"Already in a waiver above: {_numbers(twice)}."
+        covered.update(chosen)
+        if not waiver.reason.strip():
+            problems[waiver_field(waiver.key, "reason")] = "Say why releasing before these are met is acceptable."
+        if not waiver.owner_id:
+            problems[waiver_field(waiver.key, "owner")] = "Name who will meet them."
+        if waiver.due_date is None:
+            problems[waiver_field(waiver.key, "due")] = "Give a date by which they will be met."
+        elif waiver.due_date < today:
+            problems[waiver_field(waiver.key, "due")] = "The due date is in the past."
+    if missing := [n for qid, n in number.items() if qid not in covered]:
+        empty = [w for w in waivers if not set(w.question_ids) & number.keys()]
+        field = waiver_field((empty or waivers)[0].key, "conditions") if waivers else ""
+        problems[field] = f"Not waived yet: {_numbers(missing)}. Add each to a waiver, or meet it first."
     return problems
+
+
+def _numbers(numbers: list[int]) -> str:
+    words = [str(n) for n in numbers]
+    return ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else words[0]
 
 
 def _open_request(initiative: Initiative, *, session: Session) -> ReleaseRequest | None:

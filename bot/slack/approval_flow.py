@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -16,8 +15,7 @@ from bot.services import Services
 from bot.slack import ai_flow, delivery
 from bot.slack.blocks.approvals import build_request_message
 from bot.text import from_plain
-from storage.db import session_scope
-from storage.models import ReleaseRequest, RequestMessage, RequestStatus, utcnow
+from storage.models import ReleaseRequest, RequestMessage, RequestStatus
 
 logger = logging.getLogger(__name__)
 
@@ -58,12 +56,12 @@ class Membership:
 
 
 def load(services: Services, request_id: int) -> RequestView:
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         return approvals.load_view(request_id, session=session, framework=services.framework, policy=services.policy)
 
 
 def _permalink(client: WebClient, view: RequestView, services: Services) -> str | None:
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         review = approvals.latest_review(view.initiative, session=session)
     if not review.thread_ts:
         return None
@@ -74,11 +72,11 @@ def _permalink(client: WebClient, view: RequestView, services: Services) -> str 
 
 
 def publish(client: WebClient, services: Services, request_id: int) -> list[str]:
-    """Post the request to the approvals channel and DM each approver; return what could not be delivered."""
+    """Post the request to the approvals channel and DM each approver; return a sentence per failed delivery."""
     view = load(services, request_id)
     questions = ai_flow.preread(services, view)
     if questions:
-        with session_scope(services.engine) as session:
+        with services.session() as session:
             session.get(ReleaseRequest, request_id).preread = questions
         view.request.preread = questions
     text, blocks = build_request_message(view, services.framework, permalink=_permalink(client, view, services))
@@ -87,11 +85,11 @@ def publish(client: WebClient, services: Services, request_id: int) -> list[str]
     for target in targets:
         try:
             channel = _dm_channel(client, target) if target.startswith(("U", "W")) else target
-            ts = delivery.post(client, channel=channel, text=text, blocks=blocks)
+            ts = delivery.post(client, channel=channel, text=text, blocks=blocks, retry_hint="")
             posted.append(RequestMessage(request_id=request_id, channel_id=channel, ts=ts))
         except (SlackDeliveryError, SlackApiError) as error:
-            problems.append(f"<@{target}>" if target.startswith(("U", "W")) else str(error))
-    with session_scope(services.engine) as session:
+            problems.append(f"I could not DM <@{target}>." if target.startswith(("U", "W")) else str(error).strip())
+    with services.session() as session:
         session.add_all(posted)
     return problems
 
@@ -104,7 +102,7 @@ def refresh(client: WebClient, services: Services, request_id: int) -> None:
     """Update every copy of the request in place, from the database (a failed update is put right next time)."""
     view = load(services, request_id)
     text, blocks = build_request_message(view, services.framework, permalink=_permalink(client, view, services))
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         copies = session.exec(select(RequestMessage).where(RequestMessage.request_id == request_id)).all()
     for copy in copies:
         delivery.update(client, channel=copy.channel_id, ts=copy.ts, text=text, blocks=blocks)
@@ -124,9 +122,9 @@ def announce_outcome(client: WebClient, view: RequestView) -> None:
 
 def after_answer(client: WebClient, services: Services, initiative_id: int) -> StaleResult | None:
     """An answer changed: if a release request was pinned to the old answer, say so and re-ask whom it concerns."""
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         stale = approvals.check_stale(initiative_id, session=session, framework=services.framework,
-                                      policy=services.policy, now=utcnow())
+                                      policy=services.policy, now=services.clock.now())
     if stale is None:
         return None
     view = stale.view
@@ -150,14 +148,14 @@ def _dm(client: WebClient, services: Services, view: RequestView, user: str, tex
     except (SlackDeliveryError, SlackApiError) as error:
         logger.warning("Could not DM %s about request %s: %s", user, view.request.id, error)
         return
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         session.add(RequestMessage(request_id=view.request.id, channel_id=channel, ts=ts))
 
 
-def run_sweep(client: WebClient, services: Services, now: datetime) -> list[str]:
-    """Remind pending approvers once before expiry, expire what is past, and say what was done."""
-    with session_scope(services.engine) as session:
-        items = approvals.sweep(session=session, policy=services.policy, now=now)
+def run_sweep(client: WebClient, services: Services) -> list[str]:
+    """Remind pending approvers once before expiry, expire what is past (as of the clock), say what was done."""
+    with services.session() as session:
+        items = approvals.sweep(session=session, policy=services.policy, now=services.clock.now())
     done = []
     membership = Membership(client, services)
     for item in items:

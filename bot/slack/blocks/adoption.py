@@ -7,12 +7,13 @@ from datetime import date
 
 from bot.domain.adoption import BOUNDS, ScorecardInput, Trend, change
 from bot.domain.nudges import Kind
-from bot.slack.blocks.limits import context, packed_sections, section
+from bot.slack.blocks.limits import MAX_FALLBACK, context, packed_sections, section
 from bot.slack.ids import Action, View, week_ref
 from bot.text import from_plain, from_slack, shorten
 from storage.models import Initiative, Scorecard
 
-TEXT_FIELDS = {"top_themes": "Top feedback themes", "note": "Anything else (optional)"}
+TEXT_FIELDS = {"top_themes": "Top feedback themes", "note": "Anything else"}
+LABEL_WIDTH = max(len(bound.label) for bound in BOUNDS.values())  # the digest's metric column
 
 
 def week_label(week_start: date) -> str:
@@ -94,33 +95,41 @@ def _delta(now: float | None, before: float | None) -> str:
     return f"{arrow} {_number(abs(moved))}" if moved else "="
 
 
-def build_digest(initiative: Initiative, trend: Trend) -> tuple[str, list[dict]]:
-    """This week's numbers, the change from last week and from the first report; a gap if not reported."""
+def build_digest(initiative: Initiative, trend: Trend, *, chart: bool = True) -> tuple[str, list[dict]]:
+    """This week's numbers, the change from last week and from the first report; a gap if not reported.
+
+    Without `chart`, it says the chart could not be attached and comes again next week.
+    """
     name = from_plain(initiative.name)
     week = trend.weeks[-1]
     card, last, base = trend.this_week, trend.last_week, trend.baseline
     title = f"Weekly adoption: {initiative.name}, {week_label(week)}"
     if card is None:
-        text = f"📉 {name}: no adoption report for {week_label(week)}. The chart shows it as a gap."
+        text = f"📉 {name}: no adoption report for {week_label(week)}. " + (
+            "The chart shows it as a gap." if chart else CHART_MISSING)
         return text, [{"type": "header", "text": {"type": "plain_text", "text": shorten(title, 150)}}, section(text)]
-    lines = ["`metric              this week   vs last week   vs first report`"]
+    lines = [f"`{'metric':<{LABEL_WIDTH}}  this week   vs last week   vs first report`"]
     for metric, bound in BOUNDS.items():
         now = getattr(card, metric)
         if now is None:
             continue
         before = getattr(last, metric) if last else None
         first = getattr(base, metric) if base and base.id != card.id else None
-        lines.append(f"`{bound.label[:18]:<18}  {_number(now):>9}   {_delta(now, before):>12}   {_delta(now, first):>15}`")
+        lines.append(f"`{bound.label:<{LABEL_WIDTH}}  {_number(now):>9}   {_delta(now, before):>12}   "
+                     f"{_delta(now, first):>15}`")
     if card.top_themes:
         lines.append(f"*Top themes:* {shorten(from_plain(card.top_themes), 500)}")
     if card.note:
         lines.append(f"*Note:* {shorten(from_plain(card.note), 500)}")
     blocks = [{"type": "header", "text": {"type": "plain_text", "text": shorten(title, 150)}},
               *packed_sections(lines),
-              context(f"Reported by <@{card.reported_by}>. The chart below covers the last 12 weeks; "
-                      "a week without a report is a gap.")]
+              context(f"Reported by <@{card.reported_by}>. " + (
+                  "The chart below covers the last 12 weeks; a week without a report is a gap." if chart
+                  else CHART_MISSING))]
     return f"Weekly adoption for {name}, {week_label(week)}: {card.active_users} active users", blocks
 
+
+CHART_MISSING = "The chart could not be attached this week; next week's digest will try again."
 
 STALE_TEXTS = {
     Kind.UNMET_CONDITIONS: "🧭 *{name}* still has conditions you own that are not met:",
@@ -134,8 +143,15 @@ STALE_TEXTS = {
 
 
 def build_stale_nudge(kind: Kind, initiative: Initiative, items: list[str]) -> str:
-    text = STALE_TEXTS[kind].format(name=from_plain(initiative.name), raw=from_plain(initiative.name))
-    return "\n".join([text, *(f"• {shorten(item, 300)}" for item in items[:20])])
+    """The nudge's sentence and its items, as many as fit Slack's advised message length."""
+    lines = [STALE_TEXTS[kind].format(name=from_plain(initiative.name), raw=from_plain(initiative.name))]
+    for n, item in enumerate(items):
+        line = f"• {shorten(item, 300)}"
+        if sum(len(x) + 1 for x in lines) + len(line) > MAX_FALLBACK - 100:
+            lines.append(f"…and {len(items) - n} more: `/readiness status {from_plain(initiative.name)}` lists them.")
+            break
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def build_context_lines(evidence_by_question: list[tuple[str, str | None]]) -> list[str]:

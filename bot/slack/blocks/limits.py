@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.text import shorten
 
 MAX_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100  # a modal or the Home tab
 MAX_TEXT = 3000
 MAX_FALLBACK = 4000
 MAX_OPTIONS = 100

@@ -15,13 +15,12 @@ from bot.slack.blocks import approvals as blocks
 from bot.slack.failures import reports_errors
 from bot.slack.ids import Action, View
 from bot.text import from_plain
-from storage.db import session_scope
-from storage.models import Initiative, Outcome, utcnow
+from storage.models import Initiative, Outcome
 
 
 def open_request_form(client, trigger_id: str, initiative_id: int, services: Services) -> None:
     """Open the release request form for an initiative (from the summary button or /readiness release)."""
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         initiative = session.get(Initiative, initiative_id)
         if initiative is None:
             raise NotFoundError("That initiative no longer exists.")
@@ -43,25 +42,24 @@ def handle_request_submission(ack, body: dict, view: dict, client, context) -> N
     user_id = body["user"]["id"]
     initiative_id, waivers = blocks.read_request_modal(view)
     try:
-        with session_scope(services.engine) as session:
+        with services.session() as session:
             initiative = session.get(Initiative, initiative_id)
             request = approvals.request_release(
                 initiative, session=session, framework=services.framework, policy=services.policy,
-                requested_by=user_id, waivers=waivers, now=utcnow(),
+                requested_by=user_id, waivers=waivers, now=services.clock.now(),
                 approvals_channel=services.approvals_channel or initiative.channel_id,
             )
     except approvals.RequestErrors as invalid:
         general = invalid.errors.pop("", None)
         if invalid.errors:
             ack(response_action="errors", errors=invalid.errors)
-        else:
-            ack(response_action="update", view=blocks.build_notice_modal("Request not sent", from_plain(general)))
+        else:  # on top of the form, so closing the notice gives back everything typed
+            ack(response_action="push", view=blocks.build_notice_modal("Request not sent", from_plain(general)))
         return
     ack()
     problems = approval_flow.publish(client, services, request.id)
-    note = f" I could not reach {', '.join(problems)}." if problems else ""
-    delivery.tell(client, user=user_id, channel=initiative.channel_id,
-                  text=f"Release request for {from_plain(initiative.name)} sent to its approvers.{note}")
+    sent = f"Release request for {from_plain(initiative.name)} sent to its approvers."
+    delivery.tell(client, user=user_id, channel=initiative.channel_id, text=" ".join([sent, *problems]))
 
 
 def handle_approve(ack, body: dict, action: dict, client, respond, context) -> None:
@@ -74,7 +72,7 @@ def handle_reject_button(ack, body: dict, action: dict, client, respond, context
     ack()
     services: Services = context["services"]
     request_id = int(action["value"])
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         refused = approvals.may_decide(request_id, user_id=body["user"]["id"], session=session,
                                        framework=services.framework, policy=services.policy,
                                        is_member=Membership(client, services).is_member)
@@ -97,11 +95,11 @@ def handle_reject_submission(ack, body: dict, view: dict, client, context) -> No
 def _decide(body: dict, action: dict, client, respond, context, outcome: Outcome, *, reason: str | None) -> None:
     services: Services = context["services"]
     user_id = body["user"]["id"]
-    with session_scope(services.engine) as session:
+    with services.session() as session:
         result = approvals.decide(
             int(action["value"]), outcome, user_id=user_id, reason=reason, session=session,
             framework=services.framework, policy=services.policy,
-            is_member=Membership(client, services).is_member, now=utcnow(),
+            is_member=Membership(client, services).is_member, now=services.clock.now(),
         )
     if result.refused:
         if respond:
