@@ -133,6 +133,7 @@ def _review(framework: Framework) -> dict[str, Rendered]:
             next(q for q in state.questions if q.evidence), AnswerStatus.PARTLY)),
         "answer changed": Rendered(messages.build_answer_changed(question, AnswerStatus.MET, AnswerStatus.NOT_YET,
                                                                   REQUESTER)),
+        "already answered": Rendered(messages.build_already_answered(question, AnswerStatus.MET, REQUESTER)),
         "status": Rendered(*messages.build_status_message(state)),
         "help": Rendered(*messages.build_help("I don't know `frobnicate`. Here is what I can do:")),
         "start prompt": Rendered(*messages.build_start_prompt()),

@@ -43,6 +43,7 @@ class Step:
     completed: bool = False
     hint: str | None = None
     note: str | None = None  # a reply that answered nothing clearly, kept as a note (an AI may read it)
+    answered_by: str | None = None  # someone else gave this very answer first: nothing was recorded
 
     @property
     def changed_earlier_answer(self) -> bool:
@@ -53,13 +54,19 @@ def answer(
     review_id: int, question_id: str, status: AnswerStatus, *,
     user_id: str, source: str, session: Session, framework: Framework,
 ) -> Step:
-    """Record a click (or a clear written answer); history is appended, never overwritten."""
-    state = ReviewState.load(review_id, session=session, framework=framework)
+    """Record a click (or a clear written answer); history is appended, never overwritten.
+
+    The review stays locked while it is read and written, so of two people giving the same answer at once
+    one records it and the other is told who did; a different answer is a change, kept in the history.
+    """
+    state = ReviewState.load(review_id, session=session, framework=framework, lock=True)
     question = _question(state, question_id)
     if status is AnswerStatus.NA and not question.allow_na:
         raise UserFacingError("N/A is not an option for this question.")
     step = Step(state, question, previous=state.status(question_id))
     if step.previous == status:
+        latest = state.latest(question_id)
+        step.answered_by = latest.answered_by if latest.answered_by != user_id else None
         return step
     _append_answer(state, question, status, user_id=user_id, source=source, session=session)
     step.recorded = status
@@ -76,7 +83,7 @@ def answer(
 
 def skip(review_id: int, question_id: str, *, user_id: str, session: Session, framework: Framework) -> Step:
     """Skip for now: only an unanswered question is skipped; it comes back at the end."""
-    state = ReviewState.load(review_id, session=session, framework=framework)
+    state = ReviewState.load(review_id, session=session, framework=framework, lock=True)
     question = _question(state, question_id)
     step = Step(state, question, previous=state.status(question_id))
     if step.previous not in (None, AnswerStatus.SKIPPED) or state.review.awaiting_question_id != question_id:
@@ -89,7 +96,7 @@ def skip(review_id: int, question_id: str, *, user_id: str, session: Session, fr
 
 def reply(review_id: int, text: str, *, user_id: str, session: Session, framework: Framework) -> Step | None:
     """A message in the review thread: evidence, a written answer, or a note. None if nothing awaits one."""
-    state = ReviewState.load(review_id, session=session, framework=framework)
+    state = ReviewState.load(review_id, session=session, framework=framework, lock=True)
     review = state.review
     question = state.question(review.awaiting_question_id or "")
     if question is None or review.awaiting is None:

@@ -37,8 +37,11 @@ class ReviewState:
     evidence: list[Evidence] = field(default_factory=list)
 
     @classmethod
-    def load(cls, review_id: int, *, session: Session, framework: Framework) -> ReviewState:
-        review = session.get(Review, review_id)
+    def load(cls, review_id: int, *, session: Session, framework: Framework, lock: bool = False) -> ReviewState:
+        """The review as stored; with `lock`, its row stays locked until the unit of work ends, so changes
+        to one review happen one after another (PostgreSQL; SQLite's write transactions already are)."""
+        review = session.exec(select(Review).where(Review.id == review_id).with_for_update()).first() if lock \
+            else session.get(Review, review_id)
         if review is None:
             raise NotFoundError("This review no longer exists. Start a new one with `/readiness new <name>`.")
         initiative = session.get(Initiative, review.initiative_id)

@@ -61,6 +61,9 @@ def show_step(client: WebClient, step: Step, services: Services, *, user_id: str
     state, question = step.state, step.question
     review = state.review
     thread = dict(channel=review.channel_id, thread_ts=review.thread_ts, retry_hint=retry_hint(state))
+    if step.answered_by:
+        delivery.tell(client, user=user_id, channel=review.channel_id, thread_ts=review.thread_ts,
+                      text=messages.build_already_answered(step.question, state.status(question.id), step.answered_by))
     if step.hint and not (step.note and ai_flow.propose(client, services, step, user_id=user_id)):
         delivery.tell(client, user=user_id, channel=review.channel_id, thread_ts=review.thread_ts, text=step.hint)
     if step.changed_earlier_answer and review.awaiting_question_id != question.id:

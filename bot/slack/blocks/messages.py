@@ -90,6 +90,12 @@ def build_question_message(state: ReviewState, question: Question) -> tuple[str,
     return f"Question {number} of {total}: {question.text}", blocks
 
 
+def build_already_answered(question: Question, status: AnswerStatus, answered_by: str) -> str:
+    """For the second of two people who gave the same answer: who gave it; nothing more was recorded."""
+    return (f"<@{answered_by}> already answered “{shorten(question.text, 150)}”: {status_label(status)}. "
+            "Click another answer on the question to change it.")
+
+
 def _answered_line(answer: Answer) -> str:
     when = answer.answered_at.strftime("%Y-%m-%d %H:%M UTC")
     return f"*Answer:* {status_label(answer.status)} by <@{answer.answered_by}> · {when}"
