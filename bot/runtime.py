@@ -25,7 +25,7 @@ def start(settings: Settings, *, required: tuple[str, ...], verify_token: bool =
     migrate(engine)
     assistant = Assistant(
         api_key=settings.openai_api_key, base_url=settings.openai_base_url, model=settings.openai_model,
-        budget_seconds=settings.ai_budget_seconds, engine=engine, clock=clock,
+        budget_seconds=settings.ai_budget_seconds, engine=engine, clock=clock, structured=settings.openai_structured,
     ) if settings.openai_api_key else None
     services = Services(engine=engine, framework=framework, policy=policy,
                         approvals_channel=settings.approvals_channel, assistant=assistant, clock=clock)

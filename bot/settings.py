@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from bot.ai.assist import Structured
 from bot.approval_policy import DEFAULT_POLICY_PATH
 from bot.framework import DEFAULT_FRAMEWORK_PATH
 
@@ -42,6 +43,7 @@ class Settings:
     openai_base_url: str = ""
     openai_model: str = "gpt-4o-mini"
     ai_budget_seconds: float = 20.0
+    openai_structured: Structured = Structured.AUTO
 
     def require(self, *names: str) -> None:
         for name in names:
@@ -67,6 +69,7 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         openai_base_url=os.environ.get("OPENAI_BASE_URL", ""),
         openai_model=os.environ.get("OPENAI_MODEL") or "gpt-4o-mini",
         ai_budget_seconds=_positive(os.environ.get("READINESS_AI_BUDGET_SECONDS"), 20.0),
+        openai_structured=_structured(os.environ.get("OPENAI_STRUCTURED")),
     )
 
 
@@ -74,6 +77,14 @@ def _own_file(name: str, shipped: Traversable) -> Traversable:
     """The organisation's own file named by the setting, else the one shipped in the package."""
     own = os.environ.get(name)
     return Path(own) if own else shipped
+
+
+def _structured(text: str | None) -> Structured:
+    try:
+        return Structured(text.strip().lower()) if text and text.strip() else Structured.AUTO
+    except ValueError:
+        choices = ", ".join(s.value for s in Structured)
+        raise SettingsError(f"OPENAI_STRUCTURED must be one of {choices}, not {text!r}.") from None
 
 
 def _positive(text: str | None, default: float) -> float:

@@ -1,4 +1,9 @@
-"""A small OpenAI-compatible server over real HTTP: records what was sent, answers from a script or by rule."""
+"""A small OpenAI-compatible server over real HTTP: records what was sent, answers from a script or by rule.
+
+Like the real API it takes a strict JSON schema (Structured Outputs) or JSON mode; set `refuses_schemas` to be a
+server that answers a schema with 400 (as OpenAI-compatible servers without Structured Outputs do), and
+`prose_in_json_mode` to be one that answers JSON mode with prose.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,16 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+SCHEMA_REFUSED = {"error": {
+    "message": "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.",
+    "type": "invalid_request_error", "param": "response_format", "code": None}}
 
-def completion(content: str | None, *, refusal: str | None = None, tokens: tuple[int, int] = (120, 40)) -> dict:
+
+def completion(content: str | None, *, refusal: str | None = None, tokens: tuple[int, int] = (120, 40),
+               finish_reason: str = "stop") -> dict:
     return {
-        "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()), "model": "gpt-4o-mini",
-        "choices": [{"index": 0, "finish_reason": "stop",
+        "id": "chatcmpl-test", "object": "chat.completion", "created": 1_700_000_000, "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "finish_reason": finish_reason,
                      "message": {"role": "assistant", "content": content, "refusal": refusal}}],
         "usage": {"prompt_tokens": tokens[0], "completion_tokens": tokens[1], "total_tokens": sum(tokens)},
     }
@@ -38,6 +48,8 @@ class FakeOpenAI:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.script: list[dict] = []  # queued answers: {"status", "body", "delay", "headers"}
+        self.refuses_schemas = False
+        self.prose_in_json_mode = False
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -59,13 +71,21 @@ class FakeOpenAI:
         return [m["content"] for r in self.requests for m in r["messages"]]
 
     def _answer(self, request: dict) -> dict:
+        shape = (request.get("response_format") or {}).get("type")
         with self._lock:
             self.requests.append(request)
+            if shape == "json_schema" and self.refuses_schemas:
+                return {"status": 400, "body": SCHEMA_REFUSED, "delay": 0.0, "headers": {}}
             scripted = self.script.pop(0) if self.script else None
         if scripted:
             return scripted
+        if shape == "json_schema":
+            schema = request["response_format"]["json_schema"]
+            assert schema["strict"] is True and schema["schema"]["additionalProperties"] is False, schema
         system, user = request["messages"][0]["content"], request["messages"][-1]["content"]
-        if "executives" in system:
+        if shape == "json_object" and self.prose_in_json_mode:
+            content = "Sure! Looking at the reply, I would say this is met."
+        elif "executives" in system:
             content = "Not ready yet: two conditions block release. Name the escalation owner and finish the SAP link."
         elif "sceptical approver" in system:
             content = json.dumps({"questions": ["Who checks outputs at full volume?", "What happens when SAP is down?",

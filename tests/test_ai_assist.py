@@ -4,7 +4,7 @@ import json
 
 from sqlmodel import Session, select
 
-from bot.ai.assist import prompt
+from bot.ai.assist import Structured, prompt
 from bot.domain.progress import ReviewState
 from bot.domain.summary import summarize
 from bot.slack.blocks.messages import build_summary_messages
@@ -53,7 +53,9 @@ def test_free_text_reply_gets_a_proposal_that_becomes_an_answer_only_when_confir
     confirmed = ai_bot.fake.calls_to("chat.update")[-1].params
     assert "confirmed by <@U500>" in confirmed["text"] and "actions" not in str(confirmed["blocks"])
     request = fake_openai.requests[0]
-    assert request["model"] == "gpt-4o-mini" and request["response_format"] == {"type": "json_object"}
+    shape = request["response_format"]
+    assert request["model"] == "gpt-4o-mini" and shape["type"] == "json_schema", "Structured Outputs first"
+    assert shape["json_schema"]["strict"] is True and shape["json_schema"]["name"] == "Assessment"
 
 
 def test_change_sets_the_proposal_aside_and_asks_with_buttons(ai_bot):
@@ -80,14 +82,59 @@ def test_unclear_reply_leads_to_the_follow_up_question(ai_bot):
     assert _answers(ai_bot) == []
 
 
-def test_malformed_output_falls_back_to_the_buttons_in_one_line(ai_bot, fake_openai):
+def test_an_unusable_answer_is_tried_once_more_then_handed_over_in_one_line(ai_bot, fake_openai):
     fake_openai.queue(body=completion('{"status": "maybe", "reason": '))
+    fake_openai.queue(body=completion('{"status": "met", "reason": "Dana owns it", "missi', finish_reason="length"))
     driver = ReviewDriver(ai_bot)
     thread = driver.start()
     driver.reply(thread, "Dana owns it")
-    assert ai_bot.fake.ephemerals()[-1] == ("🤖 AI assist could not help this time (the model's answer was not usable). "
-                                       "Your reply is kept as a note: answer with the buttons above.")
-    assert _calls(ai_bot)[-1].outcome == "malformed" and _answers(ai_bot) == []
+    assert len(fake_openai.requests) == 2, "one more try after the first unusable answer"
+    assert ai_bot.fake.ephemerals()[-1] == (
+        "🤖 AI assist could not help this time (the model's answer was not usable twice; over to a human). "
+        "Your reply is kept as a note: answer with the buttons above.")
+    [call] = _calls(ai_bot)
+    assert (call.outcome, call.tokens_in) == ("cut_off", 240) and _answers(ai_bot) == []
+
+
+def test_a_cut_off_answer_then_a_good_one_gives_the_proposal(ai_bot, fake_openai):
+    fake_openai.queue(body=completion('{"status": "met", "rea', finish_reason="length"))
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start()
+    driver.reply(thread, "Dana owns it and reviews the numbers weekly")
+    assert "Proposed: ✅ Met" in str(_proposal(ai_bot, thread)["blocks"])
+    assert _calls(ai_bot)[-1].outcome == "ok"
+
+
+def test_a_server_that_refuses_schemas_gets_json_mode_from_then_on(ai_bot, fake_openai):
+    fake_openai.refuses_schemas = True
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start()
+    driver.reply(thread, "Dana owns it and reviews the numbers weekly")
+    assert "Proposed: ✅ Met" in str(_proposal(ai_bot, thread)["blocks"])
+    driver.reply(thread, "Some of it is done")
+    shapes = [r["response_format"]["type"] for r in fake_openai.requests]
+    assert shapes == ["json_schema", "json_object", "json_object"], "the schema is tried once per process"
+    assert [c.outcome for c in _calls(ai_bot)] == ["ok", "ok"]
+
+
+def test_json_schema_only_says_so_in_one_line_when_the_server_refuses_schemas(ai_bot, fake_openai):
+    ai_bot.services.assistant.structured = Structured.JSON_SCHEMA  # OPENAI_STRUCTURED=json_schema
+    fake_openai.refuses_schemas = True
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start()
+    driver.reply(thread, "Dana owns it")
+    assert "the model refused the request" in ai_bot.fake.ephemerals()[-1]
+    assert [r["response_format"]["type"] for r in fake_openai.requests] == ["json_schema"]
+
+
+def test_json_mode_answered_with_prose_is_handed_over_after_one_more_try(ai_bot, fake_openai):
+    ai_bot.services.assistant.structured = Structured.JSON_OBJECT  # OPENAI_STRUCTURED=json_object
+    fake_openai.prose_in_json_mode = True
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start()
+    driver.reply(thread, "Dana owns it")
+    assert [r["response_format"]["type"] for r in fake_openai.requests] == ["json_object", "json_object"]
+    assert "over to a human" in ai_bot.fake.ephemerals()[-1] and _calls(ai_bot)[-1].outcome == "malformed"
 
 
 def test_a_refusal_falls_back(ai_bot, fake_openai):

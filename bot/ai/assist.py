@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from importlib.resources import files
 from typing import Literal, TypeVar
@@ -24,7 +24,7 @@ from storage.models import ModelCall
 
 logger = logging.getLogger(__name__)
 PROMPTS = files("prompts") / "ai"
-T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 class AIUnavailable(Exception):
@@ -82,55 +82,66 @@ def _wait(state: RetryCallState) -> float:
     return min(0.5 * 2 ** (state.attempt_number - 1), 4.0)
 
 
+class Structured(StrEnum):
+    """How the model is asked for a shape: a strict JSON schema, JSON mode, or the schema until refused."""
+
+    AUTO = "auto"
+    JSON_SCHEMA = "json_schema"
+    JSON_OBJECT = "json_object"
+
+
+class Unusable(Exception):
+    """The model answered, but not in the shape asked for (cut off, or wrong fields): worth one more try."""
+
+    def __init__(self, outcome: str) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
 class Assistant:
     """One model, one time budget per call, every call recorded."""
 
     def __init__(self, *, api_key: str, base_url: str | None, model: str, budget_seconds: float,
-                 engine: Engine, clock: Clock) -> None:
+                 engine: Engine, clock: Clock, structured: Structured = Structured.AUTO) -> None:
         self.model = model
         self.budget = budget_seconds
         self.engine = engine
         self.clock = clock
+        self.structured = structured
+        self.schemas_refused = False  # with AUTO: the server refused a schema once, so JSON mode from then on
         self.client = openai.OpenAI(api_key=api_key, base_url=base_url or None, max_retries=0,
                                     timeout=budget_seconds)
 
     def assess(self, question: str, met_looks_like: str, reply: str, *, workspace_id: int | None,
                initiative_id: int | None) -> Assessment:
         content = f"Question: {question}\nWhat met looks like: {met_looks_like}\nThe reply:\n{reply}"
-        return self._complete(prompt("assess_answer"), content, Assessment.model_validate_json,
-                              workspace_id=workspace_id, initiative_id=initiative_id, json=True)
+        return self._complete(prompt("assess_answer"), content, Assessment,
+                              workspace_id=workspace_id, initiative_id=initiative_id)
 
     def executive_summary(self, review_text: str, *, workspace_id: int | None, initiative_id: int | None) -> str:
-        return self._complete(prompt("executive_summary"), review_text,
-                              lambda text: Summary(paragraph=text.strip()).paragraph,
-                              workspace_id=workspace_id, initiative_id=initiative_id, json=False)
+        return self._complete(prompt("executive_summary"), review_text, None,
+                              workspace_id=workspace_id, initiative_id=initiative_id)
 
     def preread(self, request_text: str, *, workspace_id: int | None, initiative_id: int | None) -> list[str]:
-        return self._complete(prompt("approver_preread"), request_text,
-                              lambda text: Preread.model_validate_json(text).questions,
-                              workspace_id=workspace_id, initiative_id=initiative_id, json=True)
+        return self._complete(prompt("approver_preread"), request_text, Preread,
+                              workspace_id=workspace_id, initiative_id=initiative_id).questions
 
-    def _complete(self, instructions: Prompt, content: str, parse: Callable[[str], T], *,
-                  workspace_id: int | None, initiative_id: int | None, json: bool) -> T:
-        """Send redacted content, retrying passing failures within the budget; parse, or AIUnavailable."""
+    def _complete(self, instructions: Prompt, content: str, shape: type[M] | None, *,
+                  workspace_id: int | None, initiative_id: int | None) -> M | str:
+        """Send redacted content, retrying passing failures within the budget and an unusable answer once;
+        the answer in its shape (or as a paragraph), or AIUnavailable."""
         call = ModelCall(workspace_id=workspace_id, initiative_id=initiative_id, purpose=instructions.name,
                          prompt_version=instructions.version, model=self.model, outcome="error")
         started = time.monotonic()
         try:
-            response = self._send(instructions, redact(content), json=json, started=started)
-            call.tokens_in = getattr(response.usage, "prompt_tokens", 0) or 0
-            call.tokens_out = getattr(response.usage, "completion_tokens", 0) or 0
-            message = response.choices[0].message
-            if getattr(message, "refusal", None):
-                call.outcome = "refused"
-                raise AIUnavailable("The model declined to read this.")
-            try:
-                result = parse(message.content or "")
-            except (ValidationError, ValueError):
-                call.outcome = "malformed"
-                raise AIUnavailable("The model's answer was not usable.") from None
-            call.outcome = "ok"
-            return result
+            for attempt in range(2):
+                try:
+                    return self._answer(instructions, redact(content), shape, call, started=started)
+                except Unusable as unusable:
+                    call.outcome = unusable.outcome
+                    logger.info("Model call %s: %s answer (try %d of 2)", instructions.name, unusable.outcome,
+                                attempt + 1)
+            raise AIUnavailable("The model's answer was not usable twice; over to a human.")
         except openai.OpenAIError as error:
             call.outcome = "unavailable" if _transient(error) else "error"
             logger.warning("Model call %s failed: %s", instructions.name, type(error).__name__)
@@ -141,15 +152,65 @@ class Assistant:
             with session_scope(self.engine, now=self.clock.now()) as session:
                 session.add(call)
 
-    def _send(self, instructions: Prompt, content: str, *, json: bool, started: float):
+    def _answer(self, instructions: Prompt, content: str, shape: type[M] | None, call: ModelCall, *,
+                started: float) -> M | str:
+        """One answer read in its shape; Unusable when cut off or of the wrong shape."""
+        raw = self._send(instructions, content, shape, started=started)
+        usage = raw.http_response.json().get("usage") or {}  # counted even when the answer is unusable
+        call.tokens_in += usage.get("prompt_tokens") or 0
+        call.tokens_out += usage.get("completion_tokens") or 0
+        try:
+            response = raw.parse()
+        except openai.LengthFinishReasonError:
+            raise Unusable("cut_off") from None
+        except ValidationError:
+            raise Unusable("malformed") from None
+        choice = response.choices[0]
+        if getattr(choice.message, "refusal", None):
+            call.outcome = "refused"
+            raise AIUnavailable("The model declined to read this.")
+        if choice.finish_reason == "length":
+            raise Unusable("cut_off")
+        parsed = getattr(choice.message, "parsed", None)
+        try:
+            if parsed is None:
+                text = choice.message.content or ""
+                parsed = shape.model_validate_json(text) if shape else Summary(paragraph=text.strip()).paragraph
+        except (ValidationError, ValueError):
+            raise Unusable("malformed") from None
+        call.outcome = "ok"
+        return parsed
+
+    def _send(self, instructions: Prompt, content: str, shape: type[BaseModel] | None, *, started: float):
+        """The model's raw response, retried on passing failures within the budget. A shape is asked for as a
+        strict schema (Structured Outputs), or in JSON mode where the server refuses schemas."""
         retrying = Retrying(stop=stop_after_delay(self.budget), wait=_wait, retry=retry_if_exception(_transient),
                             reraise=True)
+        messages = [{"role": "system", "content": instructions.text}, {"role": "user", "content": content}]
+        completions = self.client.chat.completions.with_raw_response
         for attempt in retrying:
             with attempt:
-                remaining = max(self.budget - (time.monotonic() - started), 0.5)
-                return self.client.chat.completions.create(
-                    model=self.model, timeout=remaining,
-                    messages=[{"role": "system", "content": instructions.text}, {"role": "user", "content": content}],
-                    **({"response_format": {"type": "json_object"}} if json else {}),
-                )
+                ask = dict(model=self.model, messages=messages,
+                           timeout=max(self.budget - (time.monotonic() - started), 0.5))
+                if shape is None:
+                    return completions.create(**ask)
+                if self._use_schema():
+                    try:
+                        return completions.parse(**ask, response_format=shape)
+                    except openai.BadRequestError as refused:
+                        if self.structured is not Structured.AUTO or not _about_response_format(refused):
+                            raise
+                        logger.warning("The model server refuses JSON schemas (%s); using JSON mode from now on",
+                                       refused.message)
+                        self.schemas_refused = True
+                return completions.create(**ask, response_format={"type": "json_object"})
         raise AIUnavailable("The model did not answer in time.")
+
+    def _use_schema(self) -> bool:
+        return self.structured is Structured.JSON_SCHEMA or (
+            self.structured is Structured.AUTO and not self.schemas_refused)
+
+
+def _about_response_format(error: openai.BadRequestError) -> bool:
+    body = error.body if isinstance(error.body, dict) else {}
+    return body.get("param") == "response_format" or "response_format" in str(error.message)
