@@ -16,6 +16,8 @@ from bot.framework import (
     Framework,
     FrameworkError,
     Question,
+    Standard,
+    StandardRef,
     Tier,
     load_framework,
 )
@@ -127,6 +129,191 @@ def test_shipped_questions_block_consistently_with_their_blocks_from(shipped):
         for tier in Tier:
             expected = q.blocks_from is not None and list(Tier).index(tier) >= list(Tier).index(q.blocks_from)
             assert q.blocks_at(tier) is expected, (q.id, tier)
+
+
+# ------------------------------------------------------------------ the gaps the seed articles name
+
+
+def _asked(framework: Framework, question_id: str) -> set[str]:
+    question = framework.question(question_id)
+    assert question is not None, f"no question {question_id}"
+    return {tier.value for tier in question.tiers}
+
+
+@pytest.mark.parametrize(
+    ("question_id", "tiers", "blocks_from", "seed"),
+    [
+        # which outside models and vendors, on what terms, and what if one changes or goes away
+        ("change_control.vendor_dependence", {"medium", "high"}, Tier.HIGH, "004_63c94d105911837b.txt"),
+        # today's process is written down before it is automated
+        ("impact.current_process", {"medium", "high"}, Tier.MEDIUM, "002_981de09132e5f531.txt"),
+        # pilot results from a production-like run on real data, not a demo
+        ("quality.pilot_evidence", {"medium", "high"}, Tier.MEDIUM, "003_b36d0b8bc35f8d15.txt"),
+        # who is affected, how a person overrides, and the override rate
+        ("oversight.override", {"medium", "high"}, Tier.HIGH, "004_63c94d105911837b.txt"),
+        # scale targets (volume, response time, cost per task) if usage doubles, medium and above
+        ("scale.usage_doubles", {"medium", "high"}, Tier.HIGH, "002_981de09132e5f531.txt"),
+        # a RACI from medium
+        ("ownership.raci", {"medium", "high"}, Tier.MEDIUM, "004_63c94d105911837b.txt"),
+        # fallback plans asked at every tier, blocking from medium
+        ("change_control.fallback", {"low", "medium", "high"}, Tier.MEDIUM, "004_63c94d105911837b.txt"),
+    ],
+)
+def test_seed_gaps_are_asked_at_the_tiers_where_they_belong(shipped, question_id, tiers, blocks_from, seed):
+    question = shipped.question(question_id)
+    assert _asked(shipped, question_id) == tiers
+    assert question.blocks_from is blocks_from
+    assert question.source.startswith(seed)
+
+
+def test_scale_targets_are_asked_at_medium_and_high_but_not_low(shipped):
+    asked = {tier: [q.id for q in shipped.questions_for(tier)] for tier in Tier}
+    assert "scale.usage_doubles" not in asked[Tier.LOW]
+    assert "scale.usage_doubles" in asked[Tier.MEDIUM] and "scale.usage_doubles" in asked[Tier.HIGH]
+    question = shipped.question("scale.usage_doubles")
+    for target in ("volume", "response time", "cost per task"):
+        assert target in question.text, f"scale.usage_doubles should ask for the {target} target"
+    assert question.evidence is not None and question.evidence.kind == "number"
+
+
+def test_raci_is_asked_and_blocks_from_medium(shipped):
+    raci = shipped.question("ownership.raci")
+    assert raci in shipped.questions_for(Tier.MEDIUM) and raci not in shipped.questions_for(Tier.LOW)
+    assert (raci.blocks_at(Tier.MEDIUM), raci.blocks_at(Tier.HIGH)) == (True, True)
+
+
+def test_fallback_plans_block_from_medium_not_at_low(shipped):
+    fallback = shipped.question("change_control.fallback")
+    assert fallback in shipped.questions_for(Tier.LOW), "fallbacks are still asked at low"
+    assert {tier.value: fallback.blocks_at(tier) for tier in Tier} == {"low": False, "medium": True, "high": True}
+
+
+def test_override_question_asks_who_is_affected_and_tracks_an_override_rate(shipped):
+    question = shipped.question("oversight.override")
+    assert "affected" in question.text and "override" in question.text
+    assert question.evidence is not None and question.evidence.kind == "number"
+    assert "rate" in question.evidence.prompt
+
+
+def test_vendor_dependence_is_not_applicable_without_an_outside_provider(shipped):
+    question = shipped.question("change_control.vendor_dependence")
+    assert question.allow_na
+    assert "changes" in question.text and "stops" in question.text
+
+
+def test_a_high_tier_review_stays_reasonable_in_length(shipped):
+    assert len(shipped.questions_for(Tier.HIGH)) <= 45
+
+
+# ------------------------------------------------------------------ standards tags
+
+
+def test_shipped_standards_tags_are_described_under_references(shipped):
+    described = {r.id for r in shipped.references}
+    assert described == set(Standard)
+    for reference in shipped.references:
+        assert reference.title and reference.url.startswith("https://")
+    tagged = [q for q in shipped.questions if q.standards]
+    assert tagged, "some questions should be tagged with the standards they support"
+    for q in tagged:
+        assert {ref.standard for ref in q.standards} <= described, q.id
+
+
+@pytest.mark.parametrize(
+    ("question_id", "tag"),
+    [
+        ("oversight.sensitive_actions", "eu_ai_act:art14"),
+        ("oversight.override", "eu_ai_act:art14"),
+        ("oversight.override", "nist_ai_rmf:MANAGE-4.1"),
+        ("visibility.activity_log", "eu_ai_act:art12"),
+        ("visibility.activity_log", "iso_42001:A.6.2.8"),
+        ("quality.pilot_evidence", "nist_ai_rmf:MEASURE-2.3"),
+        ("change_control.vendor_dependence", "iso_42001:A.10.3"),
+        ("ownership.raci", "nist_ai_rmf:GOVERN-2.1"),
+    ],
+)
+def test_questions_carry_the_well_known_standards_tags(shipped, question_id, tag):
+    assert tag in [str(ref) for ref in shipped.question(question_id).standards]
+
+
+@pytest.mark.parametrize(
+    ("tag", "label"),
+    [
+        ("eu_ai_act:art14", "EU AI Act Art. 14"),
+        ("nist_ai_rmf:MANAGE-4.1", "NIST AI RMF MANAGE 4.1"),
+        ("nist_ai_rmf:GOVERN-2", "NIST AI RMF GOVERN 2"),
+        ("iso_42001:8.4", "ISO/IEC 42001 8.4"),
+        ("iso_42001:A.6.2.8", "ISO/IEC 42001 A.6.2.8"),
+    ],
+)
+def test_a_standards_tag_reads_as_its_label(tag, label):
+    ref = StandardRef.model_validate(tag)
+    assert (str(ref), ref.label) == (tag, label)
+
+
+def test_questions_supporting_a_standard_and_its_citation(shipped):
+    human_oversight = [q.id for q in shipped.questions_supporting("eu_ai_act")
+                       if any(str(r) == "eu_ai_act:art14" for r in q.standards)]
+    assert "oversight.sensitive_actions" in human_oversight
+    assert "eur-lex.europa.eu" in shipped.reference(Standard.EU_AI_ACT).url
+    assert shipped.reference("nist_ai_rmf").title.startswith("NIST AI 100-1")
+
+
+def test_a_question_without_standards_has_none(shipped):
+    assert _question("low").standards == ()
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ("iso_9001:4.1", "unknown standard 'iso_9001'"),
+        ("eu_ai_act:article14", "is not an article of the EU AI Act"),
+        ("eu_ai_act:art114", "is not an article of the EU AI Act"),
+        ("nist_ai_rmf:MANAGE-9", "is not a category or subcategory of the NIST AI RMF"),
+        ("nist_ai_rmf:MEASURE-2.14", "is not a category or subcategory of the NIST AI RMF"),
+        ("nist_ai_rmf:manage-4.1", "is not a category or subcategory of the NIST AI RMF"),
+        ("iso_42001:11.1", "is not a clause or Annex A control of ISO/IEC 42001"),
+        ("iso_42001:A.6.2.9", "is not a clause or Annex A control of ISO/IEC 42001"),
+        ("art14", "should be standard:clause"),
+        ("eu_ai_act:", "should be standard:clause"),
+    ],
+)
+def test_unknown_standard_or_malformed_clause_is_refused_in_one_line(tmp_path, raw, tag, expected):
+    question_entry(raw, "trust.sources")["standards"] = ["eu_ai_act:art13", tag]
+    message = load_error(write(tmp_path, raw))
+    assert "question trust.sources" in message
+    assert "standards" in message
+    assert tag in message
+    assert expected in message
+
+
+def test_same_standards_tag_twice_is_refused(tmp_path, raw):
+    question_entry(raw, "trust.sources")["standards"] = ["eu_ai_act:art13", "eu_ai_act:art13"]
+    message = load_error(write(tmp_path, raw))
+    assert "question trust.sources" in message
+    assert "eu_ai_act:art13 twice" in message
+
+
+def test_standard_not_described_under_references_is_refused(tmp_path, raw):
+    raw["references"] = [r for r in raw["references"] if r["id"] != "iso_42001"]
+    message = load_error(write(tmp_path, raw))
+    assert "iso_42001" in message
+    assert "references" in message
+    assert "question " in message
+
+
+def test_reference_to_an_unknown_standard_is_named(tmp_path, raw):
+    raw["references"].append({"id": "iso_9001", "title": "Quality management systems", "url": "https://www.iso.org/"})
+    message = load_error(write(tmp_path, raw))
+    assert "reference iso_9001" in message
+    assert "eu_ai_act" in message, "the message should say which standards are known"
+
+
+def test_reference_without_a_url_is_named(tmp_path, raw):
+    del raw["references"][0]["url"]
+    message = load_error(write(tmp_path, raw))
+    assert "reference eu_ai_act" in message
+    assert "url" in message
 
 
 # ------------------------------------------------------------------ broken framework files
