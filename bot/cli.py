@@ -37,7 +37,8 @@ def _serve(args: argparse.Namespace) -> None:
 
     settings = load_settings()
     app, services = start(settings, required=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
-    server = make_server(app, services, host=args.host, port=args.port, gate_token=settings.gate_token)
+    server = make_server(app, services, signing_secret=settings.slack_signing_secret, host=args.host,
+                         port=args.port, gate_token=settings.gate_token)
     logger.info("Readiness Bot is serving on http://%s:%s/slack/events", args.host, server.effective_port)
     server.run()
 

@@ -9,8 +9,16 @@ class NotFoundError(UserFacingError):
     """The thing named does not exist (any more)."""
 
 
-class SlackDeliveryError(UserFacingError):
+class MrkdwnError(UserFacingError):
+    """A UserFacingError whose message is mrkdwn written by the bot (names already escaped), shown unchanged."""
+
+
+class SlackDeliveryError(MrkdwnError):
     """Slack refused to deliver a message; the message says what the person can do."""
+
+
+class AccessRefused(MrkdwnError):
+    """The person may not act on the initiative named; the message says why and what to do next."""
 
 
 class FieldErrors(Exception):

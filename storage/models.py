@@ -126,10 +126,17 @@ class AuditEvent(SQLModel, table=True):
     created_at: datetime = _ts_column()
 
 
-class ProcessedEvent(SQLModel, table=True):
-    """Slack event ids already handled, so a retried delivery is acted on once."""
+class InboxEntry(SQLModel, table=True):
+    """A request from Slack, recorded before it is acknowledged, so a replay or a retry is acted on once.
 
-    event_id: str = Field(primary_key=True, max_length=64)
+    The key is the event_id for events (Slack's retries come with new headers), else the request's signature.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_received_at", "received_at"),)
+
+    key: str = Field(primary_key=True, max_length=100)
+    kind: str = Field(max_length=40)
     received_at: datetime = _ts_column()
 
 

@@ -155,11 +155,12 @@ class RunningBot:
                                  assistant=assistant, clock=self.clock)
         self.executor = TrackingExecutor()
         self.app = build_app(self.settings, self.services, executor=self.executor)
-        self.server = make_server(self.app, self.services, host="127.0.0.1", port=0, gate_token=GATE_TOKEN)
+        self.server = make_server(self.app, self.services, signing_secret=SIGNING_SECRET, host="127.0.0.1", port=0,
+                                  gate_token=GATE_TOKEN)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.slack = SlackSender(self.url)
+        self.slack = SlackSender(self.url, clock=self.clock)
         self.slack.response_url_base = self.fake.root + "/hooks"
         return self
 

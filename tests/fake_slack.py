@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import threading
@@ -11,9 +12,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+from tests.slack_requests import CHANNEL
+
 FIXTURES = Path(__file__).parent / "fixtures" / "slack"
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
+TEAM_MEMBERS = ("U100", "U200", "U300", "U400", "U500", "U555", "U777", "U900", BOT_USER_ID)  # not U999
 
 
 @dataclass
@@ -38,6 +42,8 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.latency = 0.0  # seconds each Web API call takes, to play a slow Slack
         self.usergroups: dict[str, list[str]] = {}
+        self.channel_members: dict[str, list[str]] = {CHANNEL: list(TEAM_MEMBERS)}  # else channel_not_found
+        self.members_page = 100  # conversations.members returns at most this many a page, however many are asked
         self.timezones: dict[str, str] = {}  # users.info answers with these (else the fixture's)
         self.uploads: list[bytes] = []  # file contents sent to upload URLs (files_upload_v2)
         self.hanging = False
@@ -185,12 +191,25 @@ class FakeSlack:
         if method == "chat.getPermalink":
             ts = str(params.get("message_ts", "")).replace(".", "")
             return 200, {"ok": True, "permalink": f"https://example.slack.com/archives/{params.get('channel')}/p{ts}"}, {}
+        if method == "conversations.members":
+            return self._members_page(params)
         if method == "usergroups.users.list":
             users = self.usergroups.get(params.get("usergroup", ""))
             if users is None:
                 return 200, {"ok": False, "error": "no_such_subteam"}, {}
             return 200, {"ok": True, "users": users}, {}
         return 200, {"ok": True}, {}
+
+    def _members_page(self, params: dict) -> tuple[int, dict, dict]:
+        """One page of a channel's members, with an opaque cursor to the next page ("" after the last)."""
+        members = self.channel_members.get(params.get("channel", ""))
+        if members is None:
+            return 200, {"ok": False, "error": "channel_not_found"}, {}
+        cursor = params.get("cursor") or ""
+        start = int(base64.b64decode(cursor).decode().removeprefix("offset:")) if cursor else 0
+        end = start + min(int(params.get("limit") or 100), self.members_page)
+        after = base64.b64encode(f"offset:{end}".encode()).decode() if end < len(members) else ""
+        return 200, {"ok": True, "members": members[start:end], "response_metadata": {"next_cursor": after}}, {}
 
     def _handler(self):
         fake = self

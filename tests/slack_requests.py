@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import itertools
 import json
 import time
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
-from slack_sdk.signature import SignatureVerifier
+from bot.clock import Clock, SystemClock
 
 FIXTURES = Path(__file__).parent / "fixtures" / "slack"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -23,6 +25,13 @@ CHANNEL = "C111"
 
 def fixture(name: str) -> dict:
     return json.loads((FIXTURES / name).read_text())
+
+
+def signed_headers(body: bytes, content_type: str, timestamp: int, secret: str = SIGNING_SECRET) -> dict[str, str]:
+    """The headers Slack sends with a body: its type, the timestamp, and Slack's signature of both."""
+    base = b"v0:" + str(timestamp).encode() + b":" + body
+    signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"Content-Type": content_type, "X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature}
 
 
 @dataclass
@@ -36,23 +45,38 @@ class Response:
 
 
 class SlackSender:
-    """Sends requests to the bot's /slack/events the way Slack does, signed with the app's secret."""
+    """Sends requests to the bot's /slack/events the way Slack does, signed with the app's secret at the time on
+    the bot's clock (the real time for a bot in another process)."""
 
-    def __init__(self, base_url: str, secret: str = SIGNING_SECRET) -> None:
+    def __init__(self, base_url: str, secret: str = SIGNING_SECRET, *, clock: Clock | None = None) -> None:
         self.base_url = base_url
         self.secret = secret
+        self.clock = clock or SystemClock()
         self._ids = itertools.count(1)
+        self._last: tuple[bytes, dict] | None = None
 
     # --- transport ----------------------------------------------------------------------------
+    def now(self) -> int:
+        """The request timestamp Slack would send now, by the bot's clock."""
+        return int(self.clock.now().timestamp())
+
     def post(self, body: str, content_type: str, *, timestamp: int | None = None, signature: str | None = None,
              headers: dict | None = None) -> Response:
-        ts = str(timestamp if timestamp is not None else int(time.time()))
-        sig = signature or SignatureVerifier(self.secret).generate_signature(timestamp=ts, body=body)
-        request = urllib.request.Request(
-            self.base_url + "/slack/events", data=body.encode(), method="POST",
-            headers={"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig,
-                     **(headers or {})},
-        )
+        signed = signed_headers(body.encode(), content_type, self.now() if timestamp is None else timestamp,
+                                self.secret)
+        if signature:
+            signed["X-Slack-Signature"] = signature
+        return self.send(body.encode(), {**signed, **(headers or {})})
+
+    def replay(self) -> Response:
+        """The last request again, byte for byte: same body, timestamp and signature."""
+        assert self._last, "nothing sent yet"
+        return self.send(*self._last)
+
+    def send(self, body: bytes, headers: dict) -> Response:
+        """POST exactly this body with exactly these headers."""
+        self._last = (body, headers)
+        request = urllib.request.Request(self.base_url + "/slack/events", data=body, method="POST", headers=headers)
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
@@ -103,6 +127,7 @@ class SlackSender:
         payload = copy.deepcopy(fixture("view_submission.json"))
         payload["team"]["id"] = TEAM
         payload["user"].update(id=user, team_id=TEAM)
+        payload["trigger_id"] = f"{next(self._ids)}.222.xxx"
         payload["view"].update(
             id=view.get("id", "V1"), team_id=TEAM, callback_id=view["callback_id"], blocks=view["blocks"],
             private_metadata=view.get("private_metadata", ""),

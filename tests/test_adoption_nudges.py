@@ -147,7 +147,7 @@ def test_snoozed_and_retired_initiatives_are_not_nudged(bot, owners_in_new_york)
     button = next(b for b in dms_to(bot, "U201")[-1]["blocks"] if b.get("block_id") == "checkin")["elements"][1]
     bot.slack.click(Action.SNOOZE_WEEK, button["value"], user="U201")
     bot.idle()  # its reply first, then the refusal below
-    bot.slack.command("retire Retired pilot", user="U999")
+    bot.slack.command("retire Retired pilot", user="U100")  # in the channel, not an owner
     bot.idle()
     assert "Only the owners" in bot.fake.responses()[-1]["text"]
     bot.slack.command("retire Retired pilot", user="U202")

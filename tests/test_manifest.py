@@ -38,8 +38,9 @@ def test_manifest_declares_what_the_app_uses():
     manifest = _manifest()
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == [COMMAND]
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"commands", "chat:write", "channels:history",
-                                                              "groups:history", "im:write", "usergroups:read",
-                                                              "users:read", "files:write"}
+                                                              "groups:history", "channels:read", "groups:read",
+                                                              "im:write", "usergroups:read", "users:read",
+                                                              "files:write"}
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"message.channels", "message.groups"}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
 

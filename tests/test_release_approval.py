@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -287,7 +286,7 @@ def test_a_forged_or_replayed_click_changes_nothing(bot, framework):
     bot.slack.secret = "forged"
     assert bot.slack.click(Action.APPROVE, str(request_id), user=BUSINESS).status == 401
     bot.slack.secret = "8f742231b10e8888abcd99yyyzzz85a5"
-    stale = bot.slack.interactive({"type": "block_actions"}, timestamp=int(time.time()) - 3600)
+    stale = bot.slack.interactive({"type": "block_actions"}, timestamp=bot.slack.now() - 3600)
     assert stale.status == 401
     bot.idle()
     with Session(bot.engine) as session:

@@ -105,10 +105,16 @@ def _find(team_id: str, name: str, *, session: Session) -> Initiative | None:
     ).first()
 
 
-def find_initiative(team_id: str, name: str, *, session: Session) -> Initiative:
-    """The initiative with this name, or NotFoundError that suggests close names."""
+def find_initiative(team_id: str, name: str, *, session: Session, channel_id: str | None = None) -> Initiative:
+    """The initiative with this name, or NotFoundError that suggests close names.
+
+    Named in its own workspace, or in its channel (`channel_id`, where the name is asked from): in a shared
+    channel, people of the other workspaces name it too, and the access rule decides what they may do.
+    """
     name = " ".join(name.split())
-    found = _find(team_id, name, session=session)
+    found = _find(team_id, name, session=session) or session.exec(
+        select(Initiative).where(Initiative.channel_id == channel_id, Initiative.name_key == name_key(name))
+    ).first()
     if found:
         return found
     names = session.exec(

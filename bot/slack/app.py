@@ -1,4 +1,4 @@
-"""The Bolt app: client with retry handlers, listeners, and one error handler."""
+"""The Bolt app: client with retry handlers, the inbox record first, listeners, and one error handler."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack import failures, listeners
+from bot.slack import failures, listeners, receipt
 
 logger = logging.getLogger(__name__)
 LISTENER_THREADS = 64  # acks wait for a free thread: keep this above the requests expected at once
@@ -39,12 +39,17 @@ def build_app(
     settings: Settings, services: Services, *, verify_token: bool = True, executor: Executor | None = None,
 ) -> App:
     """The Bolt app; slow work runs on `executor` after the ack (a thread pool by default)."""
+    executor = executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
     app = App(
         client=build_client(settings),
-        signing_secret=settings.slack_signing_secret or None,
         token_verification_enabled=verify_token,
-        listener_executor=executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        # Requests are verified before Bolt sees them (bot/slack/server.py), against the app's one clock, so no
+        # unverified request reaches a listener or the error handler; Bolt's own check reads the wall clock and
+        # would refuse what that clock accepts. Socket Mode needs no check: its connection is authenticated.
+        request_verification_enabled=False,
+        listener_executor=executor,
     )
+    app.middleware(receipt.record_first(services, executor))  # first: nothing acts on a request not recorded
 
     @app.middleware
     def provide_services(context, next):  # noqa: A002 (Bolt injects by this name)

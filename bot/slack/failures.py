@@ -9,26 +9,31 @@ from collections.abc import Callable
 
 from slack_bolt import BoltContext
 
-from bot.errors import SlackDeliveryError, UserFacingError
+from bot.errors import MrkdwnError, UserFacingError
 from bot.slack import delivery
 from bot.text import from_plain
 
 logger = logging.getLogger(__name__)
+NOT_SAVED = "I could not save that; please try again in a minute."  # only where nothing was stored
 
 
 def message_for(error: Exception) -> str:
-    if isinstance(error, SlackDeliveryError):
+    if isinstance(error, MrkdwnError):
         return str(error)  # written by us in mrkdwn, names already escaped
     if isinstance(error, UserFacingError):
         return from_plain(str(error))
     ref = uuid.uuid4().hex[:8]
     logger.error("Unexpected error (ref %s)", ref, exc_info=error)
-    return f"Sorry, something went wrong on my side (ref `{ref}`). Nothing you entered was lost; please try again."
+    return f"Sorry, something went wrong on my side (ref `{ref}`); please try again."
 
 
 def report(error: Exception, context: BoltContext, body: dict | None = None) -> None:
+    """Tell the person who acted what went wrong."""
+    tell(message_for(error), context, body)
+
+
+def tell(text: str, context: BoltContext, body: dict | None = None) -> None:
     """Tell the person who acted: an ephemeral reply where Slack gave a response_url, else ephemeral or DM."""
-    text = message_for(error)
     if context.response_url:
         context.respond(text=text, response_type="ephemeral", replace_original=False)
         return

@@ -1,74 +1,100 @@
-"""HTTP mode: Slack's requests on POST /slack/events and GET /healthz, served by waitress."""
+"""HTTP mode: Slack's requests on POST /slack/events, GET /healthz and GET /gate, served by waitress."""
 
 from __future__ import annotations
 
 import hmac
-import json
+import logging
 from dataclasses import asdict
+from http import HTTPStatus
 from urllib.parse import parse_qs
 
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt import App, BoltResponse
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 from waitress.server import create_server
 
 from bot.domain import approvals
 from bot.errors import UserFacingError
 from bot.services import Services
+from bot.slack import incoming
 
+logger = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 SERVER_THREADS = 32
 
 
-def build_wsgi(app: App, services: Services, *, gate_token: str = ""):
+def build_wsgi(app: App, services: Services, *, signing_secret: str, gate_token: str = ""):
     """A WSGI app: Slack's single endpoint, a health check that reaches the database, and the deploy gate."""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    check = incoming.verifier(signing_secret, services.clock)
 
     def wsgi(environ, start_response):
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
-        if path == "/healthz" and method in ("GET", "HEAD"):
-            status, body = _health(services)
+        if path == EVENTS_PATH and method == "POST":
+            response = _slack(environ, app, check)
+        elif path == "/healthz" and method in ("GET", "HEAD"):
+            response = _health(services)
         elif path == "/gate" and method == "GET":
-            status, body = _gate(environ, services, gate_token)
+            response = _gate(environ, services, gate_token)
         else:
-            return slack(environ, start_response)
-        payload = json.dumps(body).encode()
-        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+            response = BoltResponse(status=404, body={"error": "not found"})
+        payload = response.body.encode()
+        status = HTTPStatus(response.status)
+        headers = [(name, value) for name, values in response.headers.items() if name != "content-length"
+                   for value in values]
+        start_response(f"{status.value} {status.phrase}", [*headers, ("Content-Length", str(len(payload)))])
         return [payload]
 
     return wsgi
 
 
-def _health(services: Services) -> tuple[str, dict]:
+def _slack(environ: dict, app: App, check: SignatureVerifier) -> BoltResponse:
+    """Verify first, then read, then let Bolt act: 401 for anything unverified, 400 for what Slack never sends."""
+    request = WsgiHttpRequest(environ)
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    try:
+        bolt_request = incoming.read(body, request.get_headers(), check)
+    except incoming.Unverified as refused:
+        logger.warning("Refused an unverified request to %s from %s: %s", EVENTS_PATH, environ.get("REMOTE_ADDR"),
+                       refused)
+        return BoltResponse(status=401, body={"error": "invalid request"})
+    except incoming.Malformed as malformed:
+        logger.warning("Refused a signed request to %s: %s", EVENTS_PATH, malformed)
+        return BoltResponse(status=400, body={"error": "not a request Slack sends"})
+    return app.dispatch(bolt_request)
+
+
+def _health(services: Services) -> BoltResponse:
     try:
         with services.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as exc:  # the health check reports, it does not raise
-        return "503 Service Unavailable", {"ok": False, "error": type(exc).__name__}
-    return "200 OK", {"ok": True}
+        return BoltResponse(status=503, body={"ok": False, "error": type(exc).__name__})
+    return BoltResponse(status=200, body={"ok": True})
 
 
-def _gate(environ: dict, services: Services, gate_token: str) -> tuple[str, dict]:
+def _gate(environ: dict, services: Services, gate_token: str) -> BoltResponse:
     """GET /gate?initiative=NAME[&team=T]: 200 when release is approved, 409 when not; bearer token required."""
     if not gate_token:
-        return "503 Service Unavailable", {"error": "the gate is off: set READINESS_GATE_TOKEN"}
-    given = environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(given.encode(), gate_token.encode()):
-        return "401 Unauthorized", {"error": "a valid bearer token is required"}
+        return BoltResponse(status=503, body={"error": "the gate is off: set READINESS_GATE_TOKEN"})
+    scheme, _, given = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), gate_token.encode()):
+        return BoltResponse(status=401, body={"error": "a valid bearer token is required"})
     query = parse_qs(environ.get("QUERY_STRING", ""))
     name = (query.get("initiative") or [""])[0]
     if not name.strip():
-        return "400 Bad Request", {"error": "say which initiative: /gate?initiative=NAME"}
+        return BoltResponse(status=400, body={"error": "say which initiative: /gate?initiative=NAME"})
     try:
         with services.session() as session:
             result = approvals.gate(name, team_id=(query.get("team") or [None])[0], session=session,
                                     framework=services.framework)
     except UserFacingError as error:
-        return "404 Not Found", {"error": str(error)}
-    return ("200 OK" if result.allowed else "409 Conflict"), asdict(result)
+        return BoltResponse(status=404, body={"error": str(error)})
+    return BoltResponse(status=200 if result.allowed else 409, body=asdict(result))
 
 
-def make_server(app: App, services: Services, *, host: str = "0.0.0.0", port: int = 3000, gate_token: str = ""):
+def make_server(app: App, services: Services, *, signing_secret: str, host: str = "0.0.0.0", port: int = 3000,
+                gate_token: str = ""):
     """A waitress server (not Bolt's development server); .run() serves, .close() stops."""
-    return create_server(build_wsgi(app, services, gate_token=gate_token), host=host, port=port,
-                         threads=SERVER_THREADS, ident="readiness-bot")
+    wsgi = build_wsgi(app, services, signing_secret=signing_secret, gate_token=gate_token)
+    return create_server(wsgi, host=host, port=port, threads=SERVER_THREADS, ident="readiness-bot")

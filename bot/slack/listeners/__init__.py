@@ -2,10 +2,19 @@
 
 from slack_bolt import App
 
+from bot.slack.authorization import CHANNEL_MEMBERS
+from bot.slack.channel_members import ChannelMembers
 from bot.slack.listeners import actions, adoption, approvals, catch_all, commands, events, views
 
 
 def register(app: App) -> None:
+    channel_members = ChannelMembers()  # one per app, so the guard's membership lookups are shared
+
+    @app.middleware
+    def provide_channel_members(context, next):  # noqa: A002 (Bolt injects by this name)
+        context[CHANNEL_MEMBERS] = channel_members
+        next()
+
     commands.register(app)
     actions.register(app)
     approvals.register(app)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
+
 from slack_bolt import App
 
+from bot.ai import overrides
 from bot.domain import answering
+from bot.domain.access import Attempt
 from bot.domain.progress import ReviewState
 from bot.errors import NotFoundError
 from bot.framework import Question
 from bot.services import Services
 from bot.slack import conversation, delivery
+from bot.slack.authorization import authorize
 from bot.slack.blocks import messages, modals
 from bot.slack.blocks.limits import section
 from bot.slack.failures import reports_errors
-from bot.slack.ids import ANSWER_ACTIONS, Action, parse_question_ref
+from bot.slack.ids import ANSWER_ACTIONS, Action, View, parse_proposal_ref, parse_question_ref
 from storage.models import AnswerStatus
 
 STALE_BUTTON = "That button no longer matches a question of a review. Try `/readiness status <name>`."
@@ -26,8 +31,10 @@ def _ref(action: dict) -> tuple[int, str]:
     return ref
 
 
-def _load_question(action: dict, services: Services) -> tuple[ReviewState, Question]:
+def _load_question(action: dict, context, attempt: Attempt) -> tuple[ReviewState, Question]:
+    services: Services = context["services"]
     review_id, question_id = _ref(action)
+    authorize(context, attempt, review_id=review_id)
     with services.session() as session:
         state = ReviewState.load(review_id, session=session, framework=services.framework)
     question = state.question(question_id)
@@ -46,9 +53,12 @@ def handle_skip(ack, body: dict, action: dict, client, context) -> None:
     _apply(body, action, client, context, status=None)
 
 
-def _apply(body: dict, action: dict, client, context, *, status, source: str = "button") -> None:
+def _apply(body: dict, action: dict, client, context, *, status, source: str = "button",
+           proposal: tuple[str, str] | None = None) -> None:
+    """Record the answer (with how the person decided on a proposal: its prompt version and a reason)."""
     services: Services = context["services"]
     review_id, question_id = _ref(action)
+    authorize(context, Attempt.ANSWER, review_id=review_id)
     user_id = body["user"]["id"]
     with services.session() as session:
         if status is None:
@@ -56,10 +66,16 @@ def _apply(body: dict, action: dict, client, context, *, status, source: str = "
         else:
             step = answering.answer(review_id, question_id, status, user_id=user_id, source=source,
                                     session=session, framework=services.framework)
+        if proposal:
+            version, reason = proposal
+            overrides.record(session=session, initiative_id=step.state.initiative.id, user_id=user_id,
+                             prompt_version=version, question_id=question_id, reason=reason,
+                             outcome=overrides.CONFIRMED if source == "ai_confirmed" else overrides.CHANGED)
     if source == "button":
         text, blocks = messages.build_question_message(step.state, step.question)
     else:
-        text = f"🤖 Proposal confirmed by <@{user_id}>: {messages.status_label(status)}."
+        verb = "confirmed" if source == "ai_confirmed" else "changed"
+        text = f"🤖 Proposal {verb} by <@{user_id}>: {messages.status_label(status)}."
         blocks = [section(text)]
     _update_clicked(body, client, text, blocks)
     conversation.show_step(client, step, services, user_id=user_id)
@@ -71,28 +87,50 @@ def _update_clicked(body: dict, client, text: str, blocks: list[dict]) -> None:
         delivery.update(client, channel=container["channel_id"], ts=container["message_ts"], text=text, blocks=blocks)
 
 
+def _proposal(value: str) -> tuple[int, str, str, AnswerStatus]:
+    """A proposal button's question, prompt version and proposed status."""
+    ref, _, status = value.rpartition(":")
+    found = parse_proposal_ref(ref)
+    if found is None or status not in {s.value for s in AnswerStatus}:
+        raise NotFoundError(STALE_BUTTON)
+    return (*found, AnswerStatus(status))
+
+
 def handle_ai_confirm(ack, body: dict, action: dict, client, context) -> None:
     """A person confirms the model's proposal: only now does it become an answer (theirs)."""
     ack()
-    ref, _, status = (action.get("value") or "").rpartition(":")
-    if status not in {s.value for s in AnswerStatus}:
-        raise NotFoundError(STALE_BUTTON)
-    _apply(body, {"value": ref}, client, context, status=AnswerStatus(status), source="ai_confirmed")
+    review_id, question_id, version, status = _proposal(action.get("value") or "")
+    _apply(body, {"value": f"{review_id}:{question_id}"}, client, context, status=status,
+           source="ai_confirmed", proposal=(version, ""))
 
 
 def handle_ai_change(ack, body: dict, action: dict, client, context) -> None:
-    """A person sets the proposal aside: the question is asked again with its buttons."""
+    """A person changes the proposal: a form for their own answer and, if they say, what the model got wrong."""
     ack()
-    state, question = _load_question(action, context["services"])
-    text = f"🤖 Proposal set aside by <@{body['user']['id']}>: choose the answer below."
-    _update_clicked(body, client, text, [section(text)])
-    conversation.ask(client, state, question)
+    review_id, question_id, version, proposed = _proposal(action.get("value") or "")
+    _, question = _load_question({"value": f"{review_id}:{question_id}"}, context, Attempt.ANSWER)
+    container = body["container"]
+    metadata = {"review_id": review_id, "question_id": question_id, "version": version,
+                "channel_id": container["channel_id"], "message_ts": container["message_ts"]}
+    client.views_open(trigger_id=body["trigger_id"],
+                      view=modals.build_change_proposal_modal(question, proposed, metadata=metadata))
+
+
+def handle_change_submission(ack, body: dict, view: dict, client, context) -> None:
+    """The person's own answer instead of the proposal: recorded as theirs, with the reason they gave."""
+    ack()
+    meta = json.loads(view["private_metadata"])
+    status, reason = modals.read_change_proposal(view)
+    as_clicked = {**body, "container": {"type": "message", "channel_id": meta["channel_id"],
+                                        "message_ts": meta["message_ts"]}}
+    _apply(as_clicked, {"value": f"{meta['review_id']}:{meta['question_id']}"}, client, context, status=status,
+           source="ai_changed", proposal=(meta["version"], reason))
 
 
 def handle_revisit(ack, body: dict, action: dict, client, respond, context) -> None:
     """From /readiness status: post the chosen question in the review thread, to see or change its answer."""
     ack()
-    state, question = _load_question(action, context["services"])
+    state, question = _load_question(action, context, Attempt.REVISIT)
     conversation.ask(client, state, question)
     number, _ = state.position(question)
     respond(text=f"Posted question {number} in the review thread in <#{state.review.channel_id}>.",
@@ -119,3 +157,4 @@ def register(app: App) -> None:
     app.action(Action.START_REVIEW)(reports_errors(handle_start))
     app.action(Action.AI_CONFIRM)(reports_errors(handle_ai_confirm))
     app.action(Action.AI_CHANGE)(reports_errors(handle_ai_change))
+    app.view(View.PROPOSAL_CHANGE)(reports_errors(handle_change_submission))

@@ -7,12 +7,14 @@ from datetime import date
 from slack_bolt import App
 
 from bot.domain import adoption
+from bot.domain.access import Attempt
 from bot.domain.initiatives import latest_review
 from bot.domain.nudges import snooze_until, snooze_week
 from bot.domain.progress import ReviewState
 from bot.errors import NotFoundError
 from bot.services import Services
 from bot.slack import delivery
+from bot.slack.authorization import authorize
 from bot.slack.blocks import adoption as blocks
 from bot.slack.failures import reports_errors
 from bot.slack.ids import Action, View, parse_week_ref
@@ -44,12 +46,14 @@ def _week(action: dict) -> tuple[int, date]:
 def handle_report_button(ack, body: dict, action: dict, client, context) -> None:
     ack()
     initiative_id, week_start = _week(action)
+    authorize(context, Attempt.REPORT, initiative_id=initiative_id)
     open_report_form(client, body["trigger_id"], initiative_id, week_start, context["services"])
 
 
 def handle_report_submission(ack, body: dict, view: dict, client, context) -> None:
     services: Services = context["services"]
     initiative_id, week_start, form = blocks.read_report_modal(view)
+    authorize(context, Attempt.REPORT, initiative_id=initiative_id)
     user_id = body["user"]["id"]
     try:
         with services.session() as session:
@@ -80,6 +84,7 @@ def handle_snooze_until(ack, body: dict, action: dict, client, respond, context)
 def _snooze(snooze, initiative_id: int, day: date, body: dict, respond, context) -> None:
     """Snooze by the rule given (a week from the check-in, or until a date) and say until when."""
     services: Services = context["services"]
+    authorize(context, Attempt.SNOOZE, initiative_id=initiative_id)
     with services.session() as session:
         initiative = snooze(initiative_id, day, user_id=body["user"]["id"], session=session,
                             now=services.clock.now())

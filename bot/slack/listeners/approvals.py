@@ -5,12 +5,14 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.domain import approvals
+from bot.domain.access import Attempt
 from bot.domain.progress import ReviewState
 from bot.domain.summary import summarize
 from bot.errors import NotFoundError
 from bot.services import Services
 from bot.slack import approval_flow, delivery
 from bot.slack.approval_flow import Membership
+from bot.slack.authorization import authorize
 from bot.slack.blocks import approvals as blocks
 from bot.slack.failures import reports_errors
 from bot.slack.ids import Action, View
@@ -34,6 +36,7 @@ def handle_request_button(ack, body: dict, action: dict, client, context) -> Non
     value = action.get("value") or ""
     if not value.isdigit():
         raise NotFoundError("That button no longer matches an initiative. Try `/readiness release <name>`.")
+    authorize(context, Attempt.RELEASE, initiative_id=int(value))
     open_request_form(client, body["trigger_id"], int(value), context["services"])
 
 
@@ -41,6 +44,7 @@ def handle_request_submission(ack, body: dict, view: dict, client, context) -> N
     services: Services = context["services"]
     user_id = body["user"]["id"]
     initiative_id, waivers = blocks.read_request_modal(view)
+    authorize(context, Attempt.RELEASE, initiative_id=initiative_id)
     try:
         with services.session() as session:
             initiative = session.get(Initiative, initiative_id)

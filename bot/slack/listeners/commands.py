@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from slack_bolt import App
 
+from bot.ai.overrides import month_overrides
 from bot.ai.usage import month_usage
+from bot.domain.access import Attempt
 from bot.domain.initiatives import (
     WEEKDAYS,
     find_initiative,
@@ -20,6 +22,7 @@ from bot.domain.nudges import reporting_week
 from bot.domain.progress import ReviewState
 from bot.services import Services
 from bot.slack import conversation
+from bot.slack.authorization import authorize
 from bot.slack.blocks import messages, modals
 from bot.slack.failures import reports_errors
 from bot.slack.listeners.adoption import open_report_form
@@ -51,7 +54,10 @@ def handle_readiness(ack, command: dict, respond, client, context) -> None:
     elif not args:
         reply = Reply(*messages.build_help(f"Which initiative? Use `/readiness {sub} <name>`."))
     else:
-        reply = NAMED_COMMANDS[sub](command, _state(command["team_id"], args, services), client, services)
+        run, attempt = NAMED_COMMANDS[sub]
+        state = _state(command, args, services)
+        authorize(context, attempt, initiative_id=state.initiative.id)
+        reply = run(command, state, client, services)
     if reply is not None:
         respond(text=reply.text, blocks=reply.blocks, response_type="in_channel" if reply.in_channel else "ephemeral")
 
@@ -122,27 +128,24 @@ def _ai_switch(command: dict, args: str, client, services: Services) -> Reply:
 def _usage(command: dict, args: str, client, services: Services) -> Reply:
     with services.session() as session:
         rows = month_usage(command["team_id"], session=session, now=services.clock.now())
+        decided = month_overrides(command["team_id"], session=session, now=services.clock.now())
     if not rows:
         return Reply("No AI calls this month." + ("" if services.assistant else " (This bot has no OpenAI key.)"))
-    lines = ["*AI use this month*", "`initiative                      calls  failed  tokens in  tokens out   est. cost`"]
-    for row in rows:
-        cost = f"${row.cost:,.4f}" if row.cost is not None else "unknown"
-        lines.append(f"`{row.initiative[:30]:<30}  {row.calls:>5}  {row.failed:>6}  {row.tokens_in:>9,}  "
-                     f"{row.tokens_out:>10,}  {cost:>10}`")
-    return Reply("\n".join(lines))
+    return Reply(messages.build_usage(rows, decided))
 
 
-def _state(team_id: str, name: str, services: Services) -> ReviewState:
+def _state(command: dict, name: str, services: Services) -> ReviewState:
     with services.session() as session:
-        initiative = find_initiative(team_id, name, session=session)
+        initiative = find_initiative(command["team_id"], name, session=session, channel_id=command.get("channel_id"))
         review = latest_review(initiative, session=session)
         return ReviewState.load(review.id, session=session, framework=services.framework)
 
 
 WORKSPACE_COMMANDS = {"": _start, "new": _new, "start": _new, "help": _help, "schedule": _schedule,
                       "ai": _ai_switch, "usage": _usage}
-NAMED_COMMANDS = {"status": _status, "summary": _summary, "continue": _continue, "release": _release,
-                  "report": _report, "retire": _retire}
+NAMED_COMMANDS = {"status": (_status, Attempt.STATUS), "summary": (_summary, Attempt.SUMMARY),
+                  "continue": (_continue, Attempt.CONTINUE), "release": (_release, Attempt.RELEASE),
+                  "report": (_report, Attempt.REPORT), "retire": (_retire, Attempt.RETIRE)}
 
 
 def register(app: App) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from slack_bolt import App
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot.domain.answering import reply
 from bot.services import Services
 from bot.slack import conversation
+from bot.slack.authorization import authorize_thread_reply
 from bot.slack.failures import reports_errors
-from storage.models import ProcessedEvent, Review
+from storage.models import Review
 
 HUMAN_SUBTYPES = {None, "file_share", "thread_broadcast"}
 
@@ -27,32 +27,22 @@ def is_human_thread_reply(event: dict) -> bool:
     )
 
 
-def handle_message(body: dict, event: dict, client, context) -> None:
+def handle_message(event: dict, client, context) -> None:
+    """A reply in a review's thread; a retried event never gets here twice (the inbox keeps its event_id)."""
     if not is_human_thread_reply(event):
         return
+    authorize_thread_reply(context, event)
     services: Services = context["services"]
     with services.session() as session:
         review = session.exec(
             select(Review).where(Review.channel_id == event["channel"], Review.thread_ts == event["thread_ts"])
         ).first()
-        if review is None or not _first_delivery(session, body.get("event_id")):
+        if review is None:
             return
         step = reply(review.id, event.get("text") or "", user_id=event["user"], session=session,
                      framework=services.framework)
     if step is not None:
         conversation.show_step(client, step, services, user_id=event["user"])
-
-
-def _first_delivery(session, event_id: str | None) -> bool:
-    """Mark the event handled; False when a retry of it was already handled."""
-    if not event_id:
-        return True
-    try:
-        with session.begin_nested():
-            session.add(ProcessedEvent(event_id=event_id))
-    except IntegrityError:
-        return False
-    return True
 
 
 def register(app: App) -> None:
