@@ -58,19 +58,34 @@ def test_free_text_reply_gets_a_proposal_that_becomes_an_answer_only_when_confir
     assert shape["json_schema"]["strict"] is True and shape["json_schema"]["name"] == "Assessment"
 
 
-def test_change_sets_the_proposal_aside_and_asks_with_buttons(ai_bot):
+def _change(ai_bot, proposal: dict, answer: str, reason: str, *, user: str = "U100"):
+    """Click Change on a proposal and save one's own answer in the form it opens."""
+    ai_bot.slack.click(Action.AI_CHANGE, _button(proposal, Action.AI_CHANGE)["value"], message_ts=proposal["ts"],
+                       user=user)
+    ai_bot.idle()
+    modal = ai_bot.fake.calls_to("views.open")[-1].params["view"]
+    values = {"answer": {"type": "radio_buttons", "selected_option": {"value": answer}},
+              "reason": {"type": "plain_text_input", "value": reason}}
+    assert ai_bot.slack.submit_view(modal, values, user=user).status == 200
+    ai_bot.idle()
+    return modal
+
+
+def test_change_records_the_persons_own_answer_and_why_the_proposal_was_wrong(ai_bot):
     driver = ReviewDriver(ai_bot)
     thread = driver.start()
     first = driver.current(thread)
     driver.reply(thread, "Dana owns it and signed the charter last week")
     proposal = _proposal(ai_bot, thread)
-    ai_bot.slack.click(Action.AI_CHANGE, _button(proposal, Action.AI_CHANGE)["value"], message_ts=proposal["ts"])
-    ai_bot.idle()
-    again = driver.current(thread)
-    assert again.question_id == first.question_id and again.ts != first.ts
-    assert _answers(ai_bot) == []
-    driver.click(again, Action.ANSWER_NOT_YET)
-    assert _answers(ai_bot)[0].source == "button"
+    modal = _change(ai_bot, proposal, "not_yet", "Dana left the company in May")
+    offered = [o["value"] for o in modal["blocks"][1]["element"]["options"]]
+    assert "met" not in offered, "the form offers the answers other than the proposal's"
+    [answer] = _answers(ai_bot)
+    assert (answer.question_id, answer.status, answer.source) == (first.question_id, AnswerStatus.NOT_YET,
+                                                                 "ai_changed")
+    changed = ai_bot.fake.calls_to("chat.update")[-1].params
+    assert changed["ts"] == proposal["ts"] and "changed by <@U100>" in changed["text"]
+    assert driver.current(thread).question_id != first.question_id, "the review moves on"
 
 
 def test_unclear_reply_leads_to_the_follow_up_question(ai_bot):
@@ -233,6 +248,30 @@ def test_usage_shows_this_months_calls_tokens_and_cost(ai_bot):
     ai_bot.idle()
     text = ai_bot.fake.responses()[-1]["text"]
     assert "Invoice assistant" in text and "    2" in text and "240" in text and "$0.0001" in text
+
+
+def test_usage_shows_how_often_people_change_proposals_and_why_per_prompt_version(ai_bot, framework):
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start()
+    for n in range(3):
+        driver.reply(thread, "Dana owns it and reviews it weekly")
+        proposal = _proposal(ai_bot, thread)
+        if n == 0:
+            _change(ai_bot, proposal, "partly", "Only half the team knows Dana owns it")
+        else:
+            ai_bot.slack.click(Action.AI_CONFIRM, _button(proposal, Action.AI_CONFIRM)["value"],
+                               message_ts=proposal["ts"])
+            ai_bot.idle()
+        question = driver.current(thread)
+        evidence = framework.question(question.question_id).evidence
+        if ai_bot.fake.posts(thread_ts=thread)[-1]["text"].startswith("Evidence") and evidence:
+            driver.reply(thread, EVIDENCE_REPLIES[evidence.kind])
+    ai_bot.slack.command("usage")
+    ai_bot.idle()
+    text = ai_bot.fake.responses()[-1]["text"]
+    version = prompt("assess_answer").version
+    assert f"Proposals (prompt {version}):* 3 decided by people, 1 changed (33% override rate)" in text
+    assert "Why: Only half the team knows Dana owns it" in text
 
 
 def test_end_to_end_review_with_free_text_answers_confirmed_by_a_button(ai_bot, framework):

@@ -9,7 +9,7 @@ import logging
 
 from slack_sdk import WebClient
 
-from bot.ai.assist import AIUnavailable, Assessment
+from bot.ai.assist import AIUnavailable, Assessment, prompt
 from bot.domain.answering import Step
 from bot.domain.approvals import RequestView
 from bot.domain.summary import Summary, describe
@@ -17,7 +17,7 @@ from bot.services import Services
 from bot.slack import delivery
 from bot.slack.blocks.limits import context, section
 from bot.slack.blocks.messages import status_label
-from bot.slack.ids import Action, question_ref
+from bot.slack.ids import Action, proposal_ref
 from bot.text import from_model, shorten
 from storage.models import AnswerStatus, Initiative, Workspace
 
@@ -53,7 +53,7 @@ def propose(client: WebClient, services: Services, step: Step, *, user_id: str) 
 def build_proposal(assessment: Assessment, step: Step) -> tuple[str, list[dict]]:
     reply = step.note or ""
     reason = from_model(assessment.reason, source=reply)
-    ref = question_ref(step.state.review.id, step.question.id)
+    ref = proposal_ref(step.state.review.id, step.question.id, prompt("assess_answer").version)
     if assessment.status == "unclear":
         follow_up = from_model(assessment.follow_up or "Could you say more about how this is done today?",
                                source=reply)
@@ -69,7 +69,7 @@ def build_proposal(assessment: Assessment, step: Step) -> tuple[str, list[dict]]
         {"type": "actions", "block_id": "ai_proposal", "elements": [
             {"type": "button", "action_id": Action.AI_CONFIRM, "style": "primary", "value": f"{ref}:{status.value}",
              "text": {"type": "plain_text", "text": f"Confirm {status_label(status).split(' ', 1)[1]}"}},
-            {"type": "button", "action_id": Action.AI_CHANGE, "value": ref,
+            {"type": "button", "action_id": Action.AI_CHANGE, "value": f"{ref}:{status.value}",
              "text": {"type": "plain_text", "text": "Change"}},
         ]},
     ]

@@ -37,6 +37,7 @@ class View(StrEnum):
     RELEASE_REQUEST = "release_request"
     REJECT_REASON = "reject_reason"
     SCORECARD = "scorecard"
+    PROPOSAL_CHANGE = "proposal_change"
 
 
 class Field(StrEnum):
@@ -61,6 +62,17 @@ def question_ref(review_id: int, question_id: str) -> str:
 def parse_question_ref(value: str) -> tuple[int, str] | None:
     review, _, question = value.partition(":")
     return (int(review), question) if review.isdigit() and question else None
+
+
+def proposal_ref(review_id: int, question_id: str, prompt_version: str) -> str:
+    """A proposal's button value: its question, and the version of the prompt that wrote it."""
+    return f"{question_ref(review_id, question_id)}:{prompt_version}"
+
+
+def parse_proposal_ref(value: str) -> tuple[int, str, str] | None:
+    ref, _, version = value.rpartition(":")
+    question = parse_question_ref(ref)
+    return (*question, version) if question and version.isalnum() else None
 
 
 def week_ref(initiative_id: int, week_start: date) -> str:

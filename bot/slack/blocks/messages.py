@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.ai.overrides import OverrideRow
+from bot.ai.usage import UsageRow
 from bot.domain.progress import AreaProgress, ReviewState
 from bot.domain.summary import Condition, Summary, Verdict, describe
 from bot.framework import Framework, Question
@@ -88,6 +90,21 @@ def build_question_message(state: ReviewState, question: Question) -> tuple[str,
         blocks.append(context(f"*Evidence:* {shorten(from_slack(evidence[-1].text), EVIDENCE_PREVIEW)}"))
     blocks.append({"type": "actions", "block_id": "answer", "elements": _answer_buttons(state, question)})
     return f"Question {number} of {total}: {question.text}", blocks
+
+
+def build_usage(rows: list[UsageRow], decided: list[OverrideRow]) -> str:
+    """This month's model calls and cost per initiative, and how often people changed its proposals, and why."""
+    lines = ["*AI use this month*", "`initiative                      calls  failed  tokens in  tokens out   est. cost`"]
+    for row in rows:
+        cost = f"${row.cost:,.4f}" if row.cost is not None else "unknown"
+        lines.append(f"`{row.initiative[:30]:<30}  {row.calls:>5}  {row.failed:>6}  {row.tokens_in:>9,}  "
+                     f"{row.tokens_out:>10,}  {cost:>10}`")
+    for row in decided:
+        total = row.confirmed + row.changed
+        lines.append(f"*Proposals (prompt {row.prompt_version}):* {total} decided by people, {row.changed} changed "
+                     f"({row.rate:.0%} override rate).")
+        lines += [f"• Why: {shorten(from_plain(reason), 300)}" for reason in row.reasons]
+    return shorten("\n".join(lines), MAX_FALLBACK)
 
 
 def build_already_answered(question: Question, status: AnswerStatus, answered_by: str) -> str:

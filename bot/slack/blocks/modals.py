@@ -6,9 +6,11 @@ import json
 from datetime import date
 
 from bot.domain.initiatives import NAME_MAX
-from bot.framework import Framework
+from bot.framework import Framework, Question
+from bot.slack.blocks.messages import status_label
 from bot.slack.ids import Field, View
-from storage.models import InitiativeCreate
+from bot.text import from_plain, shorten
+from storage.models import AnswerStatus, InitiativeCreate
 
 
 def _input(field: Field, label: str, element: dict, *, optional: bool = False, hint: str | None = None) -> dict:
@@ -104,3 +106,35 @@ def read_intake(view: dict, *, user_id: str) -> InitiativeCreate:
         channel_id=value(Field.CHANNEL, "selected_conversation"),
         go_live_date=date.fromisoformat(go_live) if go_live else None,
     )
+
+
+CHANGE_ANSWER, CHANGE_REASON = "answer", "reason"
+
+
+def build_change_proposal_modal(question: Question, proposed: AnswerStatus, *, metadata: dict) -> dict:
+    """Changing the model's proposal: the person's own answer, and what the proposal missed (optional)."""
+    options = [s for s in (AnswerStatus.MET, AnswerStatus.PARTLY, AnswerStatus.NOT_YET, AnswerStatus.NA)
+               if (s is not AnswerStatus.NA or question.allow_na) and s is not proposed]
+    return {
+        "type": "modal", "callback_id": View.PROPOSAL_CHANGE, "private_metadata": json.dumps(metadata),
+        "title": {"type": "plain_text", "text": "Change the proposal"},
+        "submit": {"type": "plain_text", "text": "Save my answer"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{from_plain(shorten(question.text, 2900))}*"}},
+            {"type": "input", "block_id": CHANGE_ANSWER, "label": {"type": "plain_text", "text": "Your answer"},
+             "element": {"type": "radio_buttons", "action_id": CHANGE_ANSWER, "options": [
+                 {"text": {"type": "plain_text", "text": status_label(s)}, "value": s.value} for s in options]}},
+            {"type": "input", "block_id": CHANGE_REASON, "optional": True,
+             "label": {"type": "plain_text", "text": "What did the proposal get wrong?"},
+             "hint": {"type": "plain_text", "text": "Counted per prompt version in /readiness usage, to improve it."},
+             "element": {**_text("e.g. It missed that the owner left last month", max_length=500),
+                         "action_id": CHANGE_REASON}},
+        ],
+    }
+
+
+def read_change_proposal(view: dict) -> tuple[AnswerStatus, str]:
+    values = view["state"]["values"]
+    chosen = values[CHANGE_ANSWER][CHANGE_ANSWER]["selected_option"]["value"]
+    return AnswerStatus(chosen), values.get(CHANGE_REASON, {}).get(CHANGE_REASON, {}).get("value") or ""
