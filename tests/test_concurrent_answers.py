@@ -8,12 +8,14 @@ from bot.slack.ids import Action
 from storage.models import Answer
 from tests.conftest import RunningBot
 from tests.review_driver import EVIDENCE_REPLIES, ReviewDriver
+from tests.slack_requests import CHANNEL
 
 PEOPLE = [f"U5{n:02d}" for n in range(20)]
 
 
 def test_twenty_people_clicking_met_at_once_on_two_processes_record_one_answer_each(bot, framework, database_url,
                                                                                       fake_slack):
+    fake_slack.channel_members[CHANNEL] += PEOPLE
     driver = ReviewDriver(bot)
     thread = driver.start("Invoice assistant", tier="high")
     other = RunningBot(database_url, fake_slack, clock=bot.clock).start()
