@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from bot.ai.assist import prompt
 from bot.approval_policy import DEFAULT_POLICY_PATH, load_policy
 from bot.domain.access import Actor, Attempt, refusal
 from bot.slack.ids import Action, question_ref, week_ref
@@ -65,6 +66,9 @@ def scene(bot) -> Scene:
     return Scene(thread, driver.current(thread), meta["initiative_id"], week, *forms)
 
 
+PROMPT_VERSION = prompt("assess_answer").version  # a proposal's buttons name the prompt that wrote it
+
+
 def _click(action: Action, value):
     return lambda sender, scene, user: sender.click(action, value(scene), user=user, message_ts=scene.question.ts)
 
@@ -88,8 +92,8 @@ def _command(sub: str):
 ATTEMPTS = {  # every guarded request: what it attempts, and how Slack sends it
     "answer": (Attempt.ANSWER, _click(Action.ANSWER_MET, lambda s: s.ref)),
     "skip": (Attempt.ANSWER, _click(Action.SKIP, lambda s: s.ref)),
-    "ai_confirm": (Attempt.ANSWER, _click(Action.AI_CONFIRM, lambda s: f"{s.ref}:met")),
-    "ai_change": (Attempt.ANSWER, _click(Action.AI_CHANGE, lambda s: s.ref)),
+    "ai_confirm": (Attempt.ANSWER, _click(Action.AI_CONFIRM, lambda s: f"{s.ref}:{PROMPT_VERSION}:met")),
+    "ai_change": (Attempt.ANSWER, _click(Action.AI_CHANGE, lambda s: f"{s.ref}:{PROMPT_VERSION}:met")),
     "revisit": (Attempt.REVISIT, lambda sender, scene, user: sender.click(
         Action.REVISIT_QUESTION, scene.ref, user=user, selected=True)),
     "snooze_week": (Attempt.SNOOZE, _click(Action.SNOOZE_WEEK, lambda s: s.week)),
