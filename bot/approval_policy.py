@@ -27,6 +27,11 @@ class TierPolicy(_Strict):
     open_for_hours: int = Field(gt=0, le=24 * 60)
     remind_hours_before: int = Field(ge=0)
     max_waivers: Literal["all"] | Annotated[int, Field(ge=0)] = "all"
+    waivers_need: str | None = None  # who else must accept the waivers when the requester is the only approver
+
+    def needs_second_person(self) -> bool:
+        """Whether a requester could approve alone here, so that their waivers need someone else's acceptance."""
+        return self.requester_may_approve and self.max_waivers != 0
 
     def may_waive(self, count: int) -> bool:
         """Whether one request may waive this many blocking conditions."""
@@ -83,6 +88,14 @@ class ApprovalPolicy(_Strict):
                 raise ValueError(f"tier {tier.value}: an approver role is listed twice")
             if tier is not Tier.LOW and policy.requester_may_approve:
                 raise ValueError(f"tier {tier.value}: the requester may never approve at medium or high")
+            if policy.waivers_need is not None and policy.waivers_need not in roles:
+                raise ValueError(f"tier {tier.value}: waivers_need '{policy.waivers_need}' is not an owner role "
+                                 "or a group")
+            if policy.waivers_need in policy.approvers:
+                raise ValueError(f"tier {tier.value}: waivers_need must name someone other than the approvers")
+            if policy.needs_second_person() and policy.waivers_need is None:
+                raise ValueError(f"tier {tier.value}: the requester may approve, so waivers_need must name who else "
+                                 "accepts the waivers (nobody alone requests, waives and approves)")
             if policy.remind_hours_before >= policy.open_for_hours:
                 raise ValueError(f"tier {tier.value}: remind_hours_before must be less than open_for_hours")
         return self

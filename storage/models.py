@@ -145,6 +145,7 @@ class RequestStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     EXPIRED = "expired"
+    STALE = "stale"  # made before the risk tier or the go/no-go date changed: ask again
 
 
 class Outcome(StrEnum):
@@ -171,6 +172,8 @@ class ReleaseRequest(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     stale_since: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     preread: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # AI-written questions
+    # the policy role whose second person must accept the waivers, when the requester is the only approver
+    waivers_by: str | None = Field(default=None, max_length=60)
 
 
 class Waiver(SQLModel, table=True):
@@ -179,6 +182,7 @@ class Waiver(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="releaserequest.id", index=True)
     question_id: str = Field(max_length=60)
+    number: int  # the request's waiver this row is part of (1, 2, …): one waiver covers several blockers
     reason: str = Field(sa_type=Text)
     owner_id: str = Field(max_length=32)
     due_date: date
@@ -202,8 +206,40 @@ class Decision(SQLModel, table=True):
     approver_id: str = Field(max_length=32)
     outcome: Outcome = Field(sa_type=String(20))
     reason: str | None = Field(default=None, sa_type=Text)
+    rationale: str | None = Field(default=None, sa_type=Text)  # why an approver accepts waivers or "Not ready"
     decided_at: datetime = _ts_column()
     superseded_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class WaiverDecision(SQLModel, table=True):
+    """One role's acceptance or decline of one waiver of a request; superseded when the role decides again."""
+
+    __table_args__ = (
+        Index(
+            "uq_waiverdecision_active", "request_id", "role", "number", unique=True,
+            sqlite_where=text("superseded_at IS NULL"), postgresql_where=text("superseded_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="releaserequest.id", index=True)
+    number: int  # Waiver.number
+    role: str = Field(max_length=60)
+    decided_by: str = Field(max_length=32)
+    accepted: bool
+    reason: str | None = Field(default=None, sa_type=Text)  # why it was declined
+    decided_at: datetime = _ts_column()
+    superseded_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class ChangeRequest(SQLModel, table=True):
+    """What an approver says must change before they decide; the release request stays open."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="releaserequest.id", index=True)
+    approver_id: str = Field(max_length=32)
+    what: str = Field(sa_type=Text)
+    requested_at: datetime = _ts_column()
 
 
 class RequestMessage(SQLModel, table=True):
@@ -237,9 +273,71 @@ class Scorecard(SQLModel, table=True):
     top_themes: str = Field(default="", sa_type=Text)
     escalations: int
     incidents: int
+    tasks_handled: int | None = None  # the week's volume, against the baseline's tasks per week
+    error_rate: float | None = None  # percent of tasks
+    cost_per_task: float | None = None
+    north_star: float | None = None  # the week's value of the baseline's north-star metric
+    guardrail_1: float | None = None
+    guardrail_2: float | None = None
     note: str = Field(default="", sa_type=Text)
     reported_by: str = Field(max_length=32)
     reported_at: datetime = _ts_column()
+
+
+class Direction(StrEnum):
+    """Which way a metric should move."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class Baseline(SQLModel, table=True):
+    """The process before the AI and the metrics its adoption is judged by; a newer row replaces it (history kept).
+
+    A guardrail slips when a week's value passes its threshold the wrong way (over it when lower is better).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    time_per_task_minutes: float | None = None
+    volume_per_week: float | None = None  # tasks
+    error_rate: float | None = None  # percent of tasks
+    cost_per_task: float | None = None
+    north_star_name: str = Field(default="", max_length=80)
+    north_star_unit: str = Field(default="", max_length=30)
+    north_star_direction: str | None = Field(default=None, max_length=10)
+    north_star_baseline: float | None = None
+    guardrail_1_name: str = Field(default="", max_length=80)
+    guardrail_1_unit: str = Field(default="", max_length=30)
+    guardrail_1_direction: str | None = Field(default=None, max_length=10)
+    guardrail_1_threshold: float | None = None
+    guardrail_2_name: str = Field(default="", max_length=80)
+    guardrail_2_unit: str = Field(default="", max_length=30)
+    guardrail_2_direction: str | None = Field(default=None, max_length=10)
+    guardrail_2_threshold: float | None = None
+    recorded_by: str = Field(max_length=32)
+    recorded_at: datetime = _ts_column()
+
+
+class GoOutcome(StrEnum):
+    GO = "go"
+    NO_GO = "no_go"
+    EXTEND = "extend"  # extend the pilot to a new go/no-go date
+
+
+class GoDecision(SQLModel, table=True):
+    """A go / no-go decision on a pilot: what, who decided, on which day and why; never updated (history)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    outcome: GoOutcome = Field(sa_type=String(20))
+    decided_by: str = Field(max_length=32)
+    decided_on: date
+    reason: str = Field(sa_type=Text)
+    for_date: date | None = None  # the go/no-go date in force when it was decided
+    new_date: date | None = None  # extend: the pilot's new go/no-go date
+    recorded_by: str = Field(max_length=32)
+    recorded_at: datetime = _ts_column()
 
 
 class NudgeStatus(StrEnum):

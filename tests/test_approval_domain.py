@@ -118,3 +118,38 @@ def test_decisions_in_overlapping_transactions_both_count(engine, framework, pol
     thread.join()
     with Session(engine) as session:
         assert session.get(ReleaseRequest, request_id).status == RequestStatus.APPROVED
+
+
+def test_policy_needs_a_second_person_for_waivers_where_the_requester_may_approve(tmp_path):
+    message = _broken_policy(tmp_path, lambda raw: raw["tiers"]["low"].pop("waivers_need"))
+    assert "tier low: the requester may approve, so waivers_need must name who else accepts the waivers" in message
+    message = _broken_policy(tmp_path, lambda raw: raw["tiers"]["low"].update(waivers_need="business_owner"))
+    assert "waivers_need must name someone other than the approvers" in message
+    message = _broken_policy(tmp_path, lambda raw: raw["tiers"]["low"].update(waivers_need="cfo"))
+    assert "waivers_need 'cfo' is not an owner role or a group" in message
+    raw = yaml.safe_load(DEFAULT_POLICY_PATH.read_text())
+    raw["tiers"]["low"].pop("waivers_need")
+    raw["tiers"]["low"]["max_waivers"] = 0
+    assert ApprovalPolicy.model_validate(raw).for_tier("low").waivers_need is None, "nothing to waive, nobody needed"
+
+
+def test_a_requester_who_is_both_owners_at_low_risk_cannot_waive_blockers(engine, framework, policy):
+    form = InitiativeCreate(team_id="T1", created_by="U200", name="Claims triage", purpose="Triage claims",
+                            business_owner_id="U200", technical_owner_id="U200", risk_tier="low", channel_id="C1")
+    with session_scope(engine, now=START) as session:
+        initiative, review = create_initiative(form, session=session, framework=framework, now=START)
+        for q in ReviewState.load(review.id, session=session, framework=framework).questions:
+            answering.answer(review.id, q.id, AnswerStatus.NOT_YET, user_id="U200", source="button",
+                             session=session, framework=framework)
+    blockers = tuple(q.id for q in framework.questions_for("low") if q.blocks_at("low"))
+    waiver = approvals.WaiverInput("1", blockers, "Pilot only", "U200", START.date() + timedelta(days=30))
+    ask = dict(framework=framework, policy=policy, waivers=[waiver], approvals_channel="C1", now=START)
+    with session_scope(engine, now=START) as session, pytest.raises(approvals.RequestErrors) as refused:
+        approvals.request_release(session.get(Initiative, initiative.id), session=session, requested_by="U200", **ask)
+    assert refused.value.errors == {"": "Only you would approve this request, so its waivers need a second "
+                                        "person's acceptance, and the approval policy names the technical owner, "
+                                        "who is also you. Meet the blocking conditions first."}
+    with session_scope(engine, now=START) as session:  # someone else asks: the owner approving is a second person
+        request = approvals.request_release(session.get(Initiative, initiative.id), session=session,
+                                            requested_by="U100", **ask)
+        assert request.waivers_by is None

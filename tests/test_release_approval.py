@@ -11,10 +11,21 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from bot.domain.approvals import RATIONALE as RATIONALE_FIELD
 from bot.slack.approval_flow import run_sweep
-from bot.slack.ids import Action
+from bot.slack.ids import Action, View
 from bot.text import from_plain
-from storage.models import AuditEvent, Decision, ReleaseRequest, RequestStatus, Waiver, as_utc
+from storage.models import (
+    AuditEvent,
+    ChangeRequest,
+    Decision,
+    Evidence,
+    ReleaseRequest,
+    RequestStatus,
+    Waiver,
+    WaiverDecision,
+    as_utc,
+)
 from tests.block_kit import copy_problems, message_problems, texts, view_problems
 from tests.conftest import GATE_TOKEN, RunningBot
 from tests.review_driver import (
@@ -55,6 +66,50 @@ def decide(bot, request_id: int, user: str, action=Action.APPROVE, message_ts="1
     response = bot.slack.click(action, str(request_id), user=user, message_ts=message_ts)
     assert response.status == 200
     bot.idle()
+
+
+RATIONALE = "Pilot limited to 50 invoices a day; the AP lead reviews each draft until the waivers are met"
+
+
+def approve_form(bot, request_id: int, user: str) -> dict:
+    """Click Approve where the approval needs a rationale: the approve form it opens."""
+    opened = len(bot.fake.calls_to("views.open"))
+    decide(bot, request_id, user)
+    assert len(bot.fake.calls_to("views.open")) == opened + 1, "Approve opens the approve form"
+    view = bot.fake.calls_to("views.open")[-1].params["view"]
+    assert view["callback_id"] == View.APPROVE
+    assert view_problems(view) == [] and copy_problems(view) == []
+    return view
+
+
+def approve_values(view: dict, *, rationale: str = RATIONALE, decline: dict[int, str] | None = None) -> dict:
+    """The approve form filled in: each waiver accepted unless declined (number: why), and the rationale."""
+    values = {RATIONALE_FIELD: {"type": "plain_text_input", "value": rationale}}
+    for block in view["blocks"]:
+        block_id = block.get("block_id", "")
+        if block_id.startswith("waiver_accept:"):
+            number = int(block_id.split(":")[1])
+            choice = "decline" if number in (decline or {}) else "accept"
+            values[block_id] = {"type": "radio_buttons", "selected_option": {
+                "value": choice, "text": {"type": "plain_text", "text": choice.capitalize()}}}
+            values[f"waiver_decline:{number}"] = {"type": "plain_text_input", "value": (decline or {}).get(number)}
+    return values
+
+
+def approve_with_waivers(bot, request_id: int, user: str, **values) -> dict:
+    """Approve through the approve form; return the answer to its submission ({} when it closed)."""
+    view = approve_form(bot, request_id, user)
+    response = bot.slack.submit_view(view, approve_values(view, **values), user=user)
+    assert response.status == 200
+    bot.idle()
+    return response.json()
+
+
+def dm_copy_blocks(bot, channel: str) -> str:
+    """The newest text of the request's copy in a channel: its latest update, else as posted."""
+    updates = [c.params for c in bot.fake.calls_to("chat.update") if c.params["channel"] == channel]
+    posted = [p for p in bot.fake.posts(channel=channel) if "Release approval" in p["text"]]
+    return "\n".join(texts((updates or posted)[-1]["blocks"]))
 
 
 def request_row(bot, request_id) -> ReleaseRequest:
@@ -103,15 +158,18 @@ def test_high_tier_request_with_a_waiver_is_approved_by_all_three_roles(bot, fra
     assert sorted(dms) == [BUSINESS, TECHNICAL, RISK]
     copies = [p for p in bot.fake.posts() if p["text"].startswith("⏳ Release approval")]
     assert {p["channel"] for p in copies} == {CHANNEL, "D200", "D300", "D900"}
-    approve = next(e for b in copies[0]["blocks"] if b.get("block_id") == "decision" for e in b["elements"]
-                   if e["action_id"] == Action.APPROVE)
-    assert framework.question(blocker).text[:40] in approve["confirm"]["text"]["text"], "the confirm names the waiver"
+    buttons = [e["text"]["text"] for b in copies[0]["blocks"] if b.get("block_id") == "decision" for e in b["elements"]]
+    assert buttons == ["Approve", "Request changes", "Reject"]
+    shown = "\n".join(texts(copies[0]["blocks"]))
+    assert "verdict at request 🔴 Not ready" in shown
+    assert "*Waiver 1* · owner <@U300> · met by 2099-03-01: Manual check by the AP lead" in shown
+    assert framework.question(blocker).text in shown
 
     for approver in (BUSINESS, TECHNICAL):
-        decide(bot, request_id, approver)
+        assert approve_with_waivers(bot, request_id, approver) == {}
         assert request_row(bot, request_id).status == RequestStatus.PENDING
     assert gate_http(bot, "Invoice assistant")[0] == 409
-    decide(bot, request_id, RISK)
+    approve_with_waivers(bot, request_id, RISK)
     assert request_row(bot, request_id).status == RequestStatus.APPROVED
 
     final_updates = bot.fake.calls_to("chat.update")[-4:]
@@ -348,7 +406,7 @@ def test_a_high_tier_review_with_every_question_unmet_can_request_release(bot, f
     assert sorted(w.question_id for w in waivers) == sorted(blockers)
     request_id = waivers[0].request_id
     for approver in (BUSINESS, TECHNICAL, RISK):
-        decide(bot, request_id, approver)
+        assert approve_with_waivers(bot, request_id, approver) == {}
     assert request_row(bot, request_id).status == RequestStatus.APPROVED
     sent = [*bot.fake.posts(), *(c.params for c in bot.fake.calls_to("chat.update"))]
     assert [p for p in sent if copy_problems(p.get("blocks") or [], fallback=p["text"])] == []
@@ -375,3 +433,225 @@ def test_a_request_refused_as_a_whole_shows_why_above_the_form_it_keeps(bot, fra
     assert response["response_action"] == "push", "closing the notice goes back to the form as it was"
     assert "already waiting for approval" in str(response["view"]["blocks"])
     assert view_problems(response["view"]) == [] and copy_problems(response["view"]) == []
+
+
+# ------------------------------------------------------------------ approval depth: what approvers decide, and how
+
+
+def two_blockers(framework, tier: str) -> list[str]:
+    return [q.id for q in framework.questions_for(tier) if q.blocks_at(tier) and not q.evidence][:2]
+
+
+def request_with_two_waivers(bot, framework, *, tier: str, user=REQUESTER) -> tuple[int, list[str]]:
+    """A request whose two blockers are each under a waiver of its own (waiver 1 and waiver 2)."""
+    blockers = two_blockers(framework, tier)
+    complete_review(bot, framework, tier=tier, not_yet=set(blockers))
+    view = open_request_form(bot, user=user)
+    values = waiver_values("1", blockers[:1]) | waiver_values("2", blockers[1:], reason="Vendor fix due in March",
+                                                              owner=BUSINESS)
+    response = bot.slack.submit_view(view, values, user=user)
+    assert response.status == 200 and not response.body, response.body
+    bot.idle()
+    with Session(bot.engine) as session:
+        return session.exec(select(ReleaseRequest).order_by(ReleaseRequest.id.desc())).first().id, blockers
+
+
+def recorded(bot, table) -> list:
+    with Session(bot.engine) as session:
+        return session.exec(select(table).order_by(table.id)).all()
+
+
+def test_approving_at_ready_without_waivers_takes_one_click_and_no_rationale(bot, framework):
+    complete_review(bot, framework, tier="medium")
+    request_id = request_release(bot, framework, tier="medium")
+    opened = len(bot.fake.calls_to("views.open"))
+    for approver in (BUSINESS, TECHNICAL):
+        decide(bot, request_id, approver)
+    assert len(bot.fake.calls_to("views.open")) == opened, "no form: there is nothing to weigh"
+    assert request_row(bot, request_id).status == RequestStatus.APPROVED
+    assert [d.rationale for d in recorded(bot, Decision)] == [None, None]
+    assert gate_cli(bot, "Invoice assistant").returncode == 0
+
+
+def test_approving_with_waivers_needs_a_written_rationale_and_a_choice_on_each_waiver(bot, framework):
+    request_id, blockers = request_with_two_waivers(bot, framework, tier="medium")
+    with Session(bot.engine) as session:  # evidence given in the review, with a link
+        review_id = session.exec(select(ReleaseRequest)).first().review_id
+        session.add(Evidence(review_id=review_id, question_id=blockers[0], provided_by="U100",
+                             text="Partly: see <https://wiki.example.com/ap-pilot|the pilot log> <!channel>",
+                             provided_at=bot.clock.now()))
+        session.commit()
+    view = approve_form(bot, request_id, BUSINESS)
+    shown = "\n".join(texts(view["blocks"]))
+    assert "*Waiver 2* · owner <@U200> · met by 2099-03-01" in shown and "Vendor fix due in March" in shown
+    assert framework.question(blockers[1]).text in shown
+
+    for values, field, words in (
+        (approve_values(view, rationale="  "), "rationale", "Say why releasing with these waivers is acceptable"),
+        ({k: v for k, v in approve_values(view).items() if k != "waiver_accept:2"}, "waiver_accept:2",
+         "Accept or decline this waiver."),
+        (approve_values(view, decline={1: " "}), "waiver_decline:1", "Say why you decline it"),
+    ):
+        answer = bot.slack.submit_view(view, values, user=BUSINESS).json()
+        assert answer["response_action"] == "errors" and words in answer["errors"][field], answer
+        bot.idle()
+    assert recorded(bot, Decision) == [] and recorded(bot, WaiverDecision) == [], "nothing recorded"
+
+    assert bot.slack.submit_view(view, approve_values(view), user=BUSINESS).json() == {}
+    bot.idle()
+    [decision] = recorded(bot, Decision)
+    assert (decision.approver_id, decision.rationale) == (BUSINESS, RATIONALE)
+    assert [(w.number, w.role, w.accepted) for w in recorded(bot, WaiverDecision)] == [
+        (1, "business_owner", True), (2, "business_owner", True)]
+    copy = dm_copy_blocks(bot, "D300")
+    assert f"approved by <@{BUSINESS}>" in copy and f"Rationale: {RATIONALE}" in copy
+    assert f"✅ Accepted by <@{BUSINESS}> (business owner)" in copy
+    assert "Evidence: Partly: see <https://wiki.example.com/ap-pilot|the pilot log> @\u200bchannel" in copy
+    assert "_No evidence recorded._" in copy
+    assert gate_cli(bot, "Invoice assistant").returncode == 1
+
+    approve_with_waivers(bot, request_id, TECHNICAL)
+    assert request_row(bot, request_id).status == RequestStatus.APPROVED
+    assert gate_cli(bot, "Invoice assistant").returncode == 0
+    assert audit_kinds(bot).count("release_approved") == 2
+
+
+def test_a_declined_waiver_blocks_the_approval_and_the_requester_is_told_which_and_why(bot, framework):
+    request_id, blockers = request_with_two_waivers(bot, framework, tier="medium")
+    approve_with_waivers(bot, request_id, BUSINESS)
+    why = "The vendor fix has slipped twice <!here>; meet this one first"
+    assert approve_with_waivers(bot, request_id, TECHNICAL, decline={2: why}) == {}
+
+    assert [d.role for d in recorded(bot, Decision)] == ["business_owner"], "the declining approval does not count"
+    assert [(w.number, w.accepted, w.reason) for w in recorded(bot, WaiverDecision) if w.role == "technical_owner"] \
+        == [(1, True, None), (2, False, why)]
+    assert request_row(bot, request_id).status == RequestStatus.PENDING
+    told = bot.fake.posts(channel=REQUESTER)[-1]["text"]
+    assert told.startswith(f"⛔ <@{TECHNICAL}> declined a waiver of your release request for *Invoice assistant*")
+    assert f"*Waiver 2*: {from_plain(why)}" in told and framework.question(blockers[1]).text in told
+    assert copy_problems([], fallback=told) == []
+    for channel in (CHANNEL, "D200", "D300"):
+        copy = dm_copy_blocks(bot, channel)
+        assert f"❌ Declined by <@{TECHNICAL}> (technical owner): {from_plain(why)}" in copy
+        assert f"⛔ Technical owner: <@{TECHNICAL}> declined waiver 2" in copy
+    result = gate_cli(bot, "Invoice assistant")
+    assert result.returncode == 1 and "waiver 2 is declined" in result.stdout
+    status, body = gate_http(bot, "Invoice assistant")
+    assert status == 409 and "waiver 2 is declined" in body["reason"]
+    assert "waiver_declined" in audit_kinds(bot)
+
+    approve_with_waivers(bot, request_id, TECHNICAL)  # they think again and accept it
+    assert request_row(bot, request_id).status == RequestStatus.APPROVED
+    assert [w for w in recorded(bot, WaiverDecision) if w.superseded_at is None and not w.accepted] == []
+    assert gate_cli(bot, "Invoice assistant").returncode == 0
+
+
+def test_request_changes_keeps_the_request_open_and_tells_the_requester_and_the_channel(bot, framework):
+    complete_review(bot, framework, tier="medium")
+    request_id = request_release(bot, framework, tier="medium")
+    decide(bot, request_id, OUTSIDER, action=Action.REQUEST_CHANGES)
+    assert "Only <@U200> (business owner)" in bot.fake.responses()[-1]["text"]
+    decide(bot, request_id, TECHNICAL, action=Action.REQUEST_CHANGES)
+    modal = bot.fake.calls_to("views.open")[-1].params["view"]
+    assert modal["callback_id"] == View.REQUEST_CHANGES
+    assert view_problems(modal) == [] and copy_problems(modal) == []
+    empty = bot.slack.submit_view(modal, {"changes": {"type": "plain_text_input", "value": " "}}, user=TECHNICAL)
+    assert "Say what must change" in empty.json()["errors"]["changes"]
+    bot.idle()
+    assert recorded(bot, ChangeRequest) == []
+
+    what = "Attach the load test at 2x volume & the rollback runbook"
+    assert bot.slack.submit_view(modal, {"changes": {"type": "plain_text_input", "value": what}},
+                                 user=TECHNICAL).json() == {}
+    bot.idle()
+    [change] = recorded(bot, ChangeRequest)
+    assert (change.approver_id, change.what) == (TECHNICAL, what)
+    assert request_row(bot, request_id).status == RequestStatus.PENDING
+    expected = f"🔁 <@{TECHNICAL}> asks for changes before deciding on the release of *Invoice assistant*: " \
+               f"{from_plain(what)}"
+    assert bot.fake.posts(channel=REQUESTER)[-1]["text"].startswith(expected)
+    assert bot.fake.posts(channel=CHANNEL, top_level=True)[-1]["text"].startswith(expected)
+    assert f"<@{TECHNICAL}>" in dm_copy_blocks(bot, "D200") and from_plain(what) in dm_copy_blocks(bot, "D200")
+    result = gate_cli(bot, "Invoice assistant")
+    assert result.returncode == 1 and "is waiting for approval" in result.stdout
+    assert "release_changes_requested" in audit_kinds(bot)
+
+    decide(bot, request_id, BUSINESS)
+    decide(bot, request_id, TECHNICAL)  # later, the same approver approves
+    assert request_row(bot, request_id).status == RequestStatus.APPROVED
+    assert gate_cli(bot, "Invoice assistant").returncode == 0
+
+
+def test_a_low_tier_requester_who_alone_approves_cannot_waive_every_blocker_alone(bot, framework):
+    """The loophole: a business owner asks for release at low risk, waives every blocker and approves it."""
+    blockers = [q.id for q in framework.questions_for("low") if q.blocks_at("low")]
+    complete_review(bot, framework, tier="low", not_yet=set(blockers))
+    view = open_request_form(bot, user=BUSINESS)
+    response = bot.slack.submit_view(view, waivers_as_offered(view, owner=BUSINESS), user=BUSINESS)
+    assert response.status == 200 and not response.body, response.body
+    bot.idle()
+    with Session(bot.engine) as session:
+        request = session.exec(select(ReleaseRequest)).one()
+    request_id = request.id
+    assert request.waivers_by == "technical_owner"
+    assert sorted(c.params["users"] for c in bot.fake.calls_to("conversations.open")) == [BUSINESS, TECHNICAL], \
+        "the technical owner gets the request by DM"
+    assert f"⏳ Technical owner, for the waivers: <@{TECHNICAL}>" in dm_copy_blocks(bot, "D300")
+
+    assert approve_with_waivers(bot, request_id, BUSINESS) == {}
+    assert [d.role for d in recorded(bot, Decision)] == ["business_owner"]
+    assert request_row(bot, request_id).status == RequestStatus.PENDING, "approving alone does not count"
+    result = gate_cli(bot, "Invoice assistant")
+    assert result.returncode == 1 and "waiting for approval" in result.stdout
+    assert gate_http(bot, "Invoice assistant")[0] == 409
+    decide(bot, request_id, BUSINESS)
+    assert bot.fake.responses()[-1]["text"] == "You have already decided this request.", \
+        "the requester cannot also be the second person"
+
+    why = "Fallback plan is not written down; meet it first"
+    approve_with_waivers(bot, request_id, TECHNICAL, decline={1: why})
+    assert request_row(bot, request_id).status == RequestStatus.PENDING
+    assert from_plain(why) in bot.fake.posts(channel=BUSINESS)[-1]["text"], "the requester is told"
+    assert gate_cli(bot, "Invoice assistant").returncode == 1
+
+    approve_with_waivers(bot, request_id, TECHNICAL)  # the second person accepts the waivers
+    assert request_row(bot, request_id).status == RequestStatus.APPROVED
+    assert {d.role: d.approver_id for d in recorded(bot, Decision)} == {"business_owner": BUSINESS,
+                                                                        "waivers": TECHNICAL}
+    assert f"approved by <@{TECHNICAL}>" in dm_copy_blocks(bot, CHANNEL)
+    assert gate_cli(bot, "Invoice assistant").returncode == 0
+    assert gate_http(bot, "Invoice assistant")[0] == 200
+
+
+def test_a_low_tier_request_approved_by_someone_else_needs_no_second_person(bot, framework):
+    blocker = next(q.id for q in framework.questions_for("low") if q.blocks_at("low"))
+    complete_review(bot, framework, tier="low", not_yet={blocker})
+    request_id = request_release(bot, framework, tier="low", waive={blocker})
+    assert request_row(bot, request_id).waivers_by is None, "the requester and the approver are two people"
+    approve_with_waivers(bot, request_id, BUSINESS)
+    assert request_row(bot, request_id).status == RequestStatus.APPROVED
+    assert gate_cli(bot, "Invoice assistant").returncode == 0
+
+
+def test_a_changed_waived_answer_asks_the_second_person_again(bot, framework):
+    blockers = [q.id for q in framework.questions_for("low") if q.blocks_at("low")]
+    driver, thread = complete_review(bot, framework, tier="low", not_yet=set(blockers))
+    view = open_request_form(bot, user=BUSINESS)
+    bot.slack.submit_view(view, waivers_as_offered(view, owner=BUSINESS), user=BUSINESS)
+    bot.idle()
+    request_id = recorded(bot, ReleaseRequest)[0].id
+    approve_with_waivers(bot, request_id, BUSINESS)
+    approve_with_waivers(bot, request_id, TECHNICAL)
+    assert gate_cli(bot, "Invoice assistant").returncode == 0
+
+    waived = next(q for q in driver.questions(thread) if q.question_id == blockers[0])
+    dms_before = len(bot.fake.calls_to("conversations.open"))
+    driver.click(waived, Action.ANSWER_PARTLY, user="U555")
+    asked = sorted(c.params["users"] for c in bot.fake.calls_to("conversations.open")[dms_before:])
+    assert asked == [BUSINESS, TECHNICAL], "the approver and the second person for the waivers"
+    assert request_row(bot, request_id).status == RequestStatus.PENDING
+    assert [w for w in recorded(bot, WaiverDecision) if w.superseded_at is None] == [], "asked again, afresh"
+    approve_with_waivers(bot, request_id, BUSINESS)
+    assert request_row(bot, request_id).status == RequestStatus.PENDING
+    approve_with_waivers(bot, request_id, TECHNICAL)
+    assert request_row(bot, request_id).status == RequestStatus.APPROVED

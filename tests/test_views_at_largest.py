@@ -6,6 +6,7 @@ and every text people type at the longest the bot accepts. The bot has no Home t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -25,7 +26,26 @@ from bot.slack.ai_flow import build_proposal
 from bot.slack.blocks import adoption, approvals, messages, modals
 from bot.slack.blocks.adoption import STALE_TEXTS
 from bot.text import from_plain
-from storage.models import AnswerStatus, Decision, Outcome, ReleaseRequest, RequestStatus, Scorecard, Waiver
+from storage.models import (
+    AnswerStatus,
+    ChangeRequest,
+    Decision,
+    Outcome,
+    ReleaseRequest,
+    RequestStatus,
+    Scorecard,
+    Waiver,
+    WaiverDecision,
+)
+from bot.domain.baseline import NAME_MAX as METRIC_NAME
+from bot.domain.baseline import UNIT_MAX as UNIT
+from bot.domain.baseline import BaselineInput
+from bot.domain.changes import REASON_MAX as CHANGE_REASON
+from bot.domain.changes import Change
+from bot.domain.go_decisions import REASON_MAX as DECISION_REASON
+from bot.domain.go_decisions import Recorded
+from bot.slack.blocks import decisions as decisions_blocks
+from storage.models import Baseline, GoDecision, GoOutcome
 from tests.block_kit import FALLBACK_TEXT, copy_problems, message_problems, view_problems
 from tests.builders import REVIEW_ID, WHEN, huge_framework, make_initiative, make_state
 
@@ -63,7 +83,11 @@ def _policy(**high) -> ApprovalPolicy:
 
 
 def _request_view(framework: Framework, status: RequestStatus, *, reasons: int | None) -> RequestView:
-    """A release request of the largest review with every blocker waived: `reasons` waivers (None: one each)."""
+    """A release request of the largest review with every blocker waived: `reasons` waivers (None: one each).
+
+    Every waiver accepted by one approver (with the longest rationale) and declined by another (the longest
+    reason), changes asked for more often than the message shows, and a second person for the waivers.
+    """
     state = _unmet(framework)
     summary = summarize(state)
     request = ReleaseRequest(
@@ -72,21 +96,38 @@ def _request_view(framework: Framework, status: RequestStatus, *, reasons: int |
         decided_at=None if status is RequestStatus.PENDING else WHEN, stale_since=WHEN,
         preread=[prose(400, f"Question {n} asks who checks it") for n in range(3)],
         reject_reason=prose(REJECT_REASON) if status is RequestStatus.REJECTED else None,
+        waivers_by="technical_owner",
     )
     waivers = [Waiver(id=n, request_id=9, question_id=c.question.id, created_by=REQUESTER,
+                      number=(n % reasons if reasons else n) + 1,
                       owner_id=c.owner_id if reasons is None else REQUESTER,
                       reason=prose(WAIVER_REASON, f"Reason {n % reasons if reasons else n} is that we check"),
                       due_date=date(2099, 3, 1) + timedelta(days=n % (reasons or n + 1)))
                for n, c in enumerate(summary.blockers)]
+    numbers = sorted({w.number for w in waivers})
     approved = Decision(id=1, request_id=9, role="business_owner", approver_id=APPROVER, outcome=Outcome.APPROVED,
+                        rationale=prose(approvals.RATIONALE_MAX, "We accept it because someone checks"),
                         decided_at=WHEN)
     rejected = Decision(id=2, request_id=9, role="risk_and_compliance", approver_id=APPROVER,
                         outcome=Outcome.REJECTED, reason=prose(REJECT_REASON), decided_at=WHEN)
+    waiver_decisions = [
+        *(WaiverDecision(id=n, request_id=9, number=n, role="business_owner", decided_by=APPROVER, accepted=True,
+                         decided_at=WHEN) for n in numbers),
+        *(WaiverDecision(id=1000 + n, request_id=9, number=n, role="technical_owner", decided_by=REQUESTER,
+                         accepted=False, reason=prose(approvals.DECLINE_MAX, "We decline it since nobody checks"),
+                         decided_at=WHEN) for n in numbers),
+    ]
+    changes = [ChangeRequest(id=n, request_id=9, approver_id=APPROVER, requested_at=WHEN,
+                             what=prose(approvals.CHANGES_MAX, f"Change {n} is that someone checks"))
+               for n in range(approvals.CHANGES_SHOWN + 2)]
     roles = [RoleStatus("business_owner", "Business owner", (state.initiative.business_owner_id,), approved),
              RoleStatus("technical_owner", "Technical owner", (state.initiative.technical_owner_id,), None),
              RoleStatus("risk_and_compliance", "Risk and compliance", (),
-                         rejected if status is RequestStatus.REJECTED else None)]
-    return RequestView(request, state.initiative, summary, waivers, roles)
+                         rejected if status is RequestStatus.REJECTED else None),
+             RoleStatus("waivers", "Technical owner, for the waivers", (state.initiative.technical_owner_id,), None,
+                        drawn_from="technical_owner")]
+    evidence = {e.question_id: e.text for e in state.evidence}
+    return RequestView(request, state.initiative, summary, waivers, roles, evidence, waiver_decisions, changes)
 
 
 def _unmet(framework: Framework, status: AnswerStatus = AnswerStatus.NOT_YET):
@@ -100,25 +141,70 @@ def _unmet(framework: Framework, status: AnswerStatus = AnswerStatus.NOT_YET):
 def _adoption() -> dict[str, Rendered]:
     initiative = make_initiative("high", name=NAME)
     most = dict(active_users=1_000_000, repeat_users=1_000_000, hours_saved=99_999.5, cycle_time_minutes=99_999.5,
-                feedback_count=100_000, escalations=100_000, incidents=100_000, reported_by=REQUESTER)
+                feedback_count=100_000, escalations=100_000, incidents=100_000, reported_by=REQUESTER,
+                tasks_handled=10_000_000, error_rate=99.99, cost_per_task=999_999.99, north_star=-999_999_999.99,
+                guardrail_1=999_999_999.99, guardrail_2=-999_999_999.99)
     first = Scorecard(id=1, initiative_id=1, week_start=WEEK - timedelta(weeks=11), **{**most, "active_users": 0})
     card = Scorecard(id=12, initiative_id=1, week_start=WEEK, top_themes=prose(THEMES), note=prose(NOTE), **most)
     weeks = [WEEK - timedelta(weeks=n) for n in range(11, -1, -1)]
-    full = Trend(weeks, [first, *([None] * 9), first, card], first)
+    full = Trend(weeks, [first, *([None] * 9), first, card], first, _largest_baseline())
     rendered = {
         "check-in": Rendered(*adoption.build_checkin(initiative, WEEK, reminder=False)),
         "check-in reminder": Rendered(*adoption.build_checkin(initiative, WEEK, reminder=True)),
         "digest": Rendered(*adoption.build_digest(initiative, full)),
         "digest without a report": Rendered(*adoption.build_digest(initiative, Trend(weeks, [None] * 12, None))),
         "report modal": Rendered(view=adoption.build_report_modal(
-            initiative, WEEK, baseline=first,
+            initiative, WEEK, baseline=first, before_ai=_largest_baseline(),
             context_lines=adoption.build_context_lines([(prose(60, "Baseline"), prose(SLACK_TEXT)), ("Goal", None)]),
         )),
+        "baseline modal": Rendered(view=adoption.build_baseline_modal(initiative,
+                                                                      BaselineInput.of(_largest_baseline()))),
     }
     items = [prose(400, f"Condition {n} is that someone checks") for n in range(30)]
     rendered |= {f"nudge {kind.value}": Rendered(adoption.build_stale_nudge(kind, initiative, items))
                  for kind in STALE_TEXTS}
     return rendered
+
+
+def _largest_baseline() -> Baseline:
+    """A baseline with every number at its largest, and the longest metric names and units."""
+    metric = {}
+    for key, value, direction in (("north_star", "baseline", "higher"), ("guardrail_1", "threshold", "lower"),
+                                  ("guardrail_2", "threshold", "higher")):
+        metric |= {f"{key}_name": prose(METRIC_NAME, f"The {key} counts invoices"), f"{key}_unit": prose(UNIT, "%"),
+                   f"{key}_direction": direction, f"{key}_{value}": 999_999_999.99 * (-1 if key == "north_star" else 1)}
+    return Baseline(id=1, initiative_id=1, time_per_task_minutes=99_999.99, volume_per_week=9_999_999.99,
+                    error_rate=99.99, cost_per_task=999_999.99, recorded_by=REQUESTER, recorded_at=WHEN, **metric)
+
+
+def _pilot(framework: Framework, policy: ApprovalPolicy) -> dict[str, Rendered]:
+    """The forms and news of a pilot's course: a change of tier and date, go / no-go decisions."""
+    state = _unmet(framework)
+    initiative = state.initiative
+    decisions = [GoDecision(id=n, initiative_id=1, outcome=outcome, decided_by=APPROVER, decided_on=date(2099, 1, n),
+                            reason=prose(DECISION_REASON, f"Decision {n} weighed the pilot"),
+                            for_date=date(2098, 12, 31), new_date=date(2099, 12, 31), recorded_by=REQUESTER)
+                 for n, outcome in enumerate([GoOutcome.EXTEND, *GoOutcome, *GoOutcome], start=1)]
+    stale = ReleaseRequest(id=9, initiative_id=1, review_id=REVIEW_ID, requested_by=REQUESTER, tier="low",
+                           verdict="Ready", approvals_channel="C0APPROVALS", status=RequestStatus.STALE,
+                           created_at=WHEN, expires_at=WHEN)
+    questions = framework.questions_for("high")
+    change = Change(initiative, REQUESTER, prose(CHANGE_REASON, "We now answer customers"), "low", date(2026, 6, 1),
+                    stale=stale, stale_was=RequestStatus.APPROVED, added=questions, dropped=questions,
+                    back=questions)
+    recorded = Recorded(decisions[0], initiative, change)
+    summary = summarize(state)
+    return {
+        "edit modal": Rendered(view=decisions_blocks.build_edit_modal(initiative, framework)),
+        "decision modal": Rendered(view=decisions_blocks.build_decision_modal(
+            initiative, user_id=REQUESTER, today=WEEK, decisions=decisions)),
+        "change announcement": Rendered(decisions_blocks.build_change_announcement(change, framework, policy)),
+        "decision announcement": Rendered(decisions_blocks.build_decision_announcement(
+            recorded, framework, policy, release_approved=False)),
+        "status with decisions": Rendered(*messages.build_status_message(state, decisions=decisions)),
+        **_messages("summary with decisions", messages.build_summary_messages(
+            summary, framework, ai_paragraph=from_plain(prose(1200)), decisions=decisions)),
+    }
 
 
 def _review(framework: Framework) -> dict[str, Rendered]:
@@ -158,12 +244,19 @@ def _approvals(framework: Framework, policy: ApprovalPolicy) -> dict[str, Render
             state.initiative, summary, _policy(max_waivers=3))),
         "notice modal": Rendered(view=approvals.build_notice_modal("Request not sent", prose(500))),
         "reject modal": Rendered(view=approvals.build_reject_modal(9, NAME)),
+        "changes modal": Rendered(view=approvals.build_changes_modal(9, NAME)),
     }
     for status in (RequestStatus.PENDING, RequestStatus.REJECTED):
         for reasons, label in ((None, "a waiver each"), (approvals.WAIVERS_SHOWN, "the form's waivers")):
             view = _request_view(framework, status, reasons=reasons)
             rendered[f"request message, {status.value}, {label}"] = Rendered(
                 *approvals.build_request_message(view, framework, permalink=link))
+    view = _request_view(framework, RequestStatus.PENDING, reasons=approvals.WAIVERS_SHOWN)
+    rendered |= {
+        "approve modal": Rendered(view=approvals.build_approve_modal(view, view.roles)),
+        "declined notice": Rendered(approvals.build_declined_notice(view, view.declined(), REQUESTER)),
+        "changes notice": Rendered(approvals.build_changes_notice(view, view.changes[-1])),
+    }
     return rendered
 
 
@@ -172,8 +265,9 @@ def rendered() -> dict[str, Rendered]:
     framework = load_framework(DEFAULT_FRAMEWORK_PATH)
     huge = huge_framework()
     policy = load_policy()
-    everything = {**_review(framework), **_approvals(framework, policy), **_adoption()}
-    everything |= {f"{name} (300 questions)": r for name, r in {**_review(huge), **_approvals(huge, policy)}.items()}
+    everything = {**_review(framework), **_approvals(framework, policy), **_adoption(), **_pilot(framework, policy)}
+    everything |= {f"{name} (300 questions)": r for name, r in {**_review(huge), **_approvals(huge, policy),
+                                                                 **_pilot(huge, policy)}.items()}
     return everything
 
 
@@ -213,9 +307,13 @@ def test_the_request_message_lists_every_waived_blocker_and_keeps_its_buttons(re
         view = _request_view(framework, RequestStatus.PENDING, reasons=reasons)
         _, blocks = approvals.build_request_message(view, framework, permalink=None)
         shown = "\n".join(b["text"]["text"] for b in blocks if b["type"] == "section")
-        assert all(c.question.text[:150] in shown for c in view.summary.blockers)
-        assert shown.count("*Waived until") == (reasons or len(view.summary.blockers))
+        assert all(c.question.text[:50] in shown for c in view.summary.blockers)
+        assert len(re.findall(r"^\*Waiver \d+\*", shown, re.MULTILINE)) == (reasons or len(view.summary.blockers))
+        assert shown.count("Declined by") == (reasons or len(view.summary.blockers))
         assert blocks[-1]["block_id"] == "decision"
+        if framework.questions_for("high") == load_framework(DEFAULT_FRAMEWORK_PATH).questions_for("high"):
+            evidence = len(re.findall(r"^    Evidence: We measured it on real invoices", shown, re.MULTILINE))
+            assert evidence == len(view.summary.blockers), "the shipped framework shows every blocker's evidence"
 
 
 def test_the_digest_names_each_metric_in_full():

@@ -33,6 +33,9 @@ class Attempt(StrEnum):
     REPORT = "report the weekly numbers of"
     SNOOZE = "snooze the nudges for"
     RETIRE = "retire"
+    EDIT = "change the risk tier or go/no-go date of"
+    DECIDE = "record the go/no-go decision on"
+    BASELINE = "set the adoption baseline of"
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,8 @@ def refusal(
 
 def _approver(initiative: Initiative, user_id: str, policy: ApprovalPolicy, in_group: IsMember) -> bool:
     """Whether the person is in an approver group the initiative's tier names (owners are checked before)."""
-    roles = policy.for_tier(initiative.risk_tier).approvers
+    tier = policy.for_tier(initiative.risk_tier)
+    roles = (*tier.approvers, *([tier.waivers_need] if tier.waivers_need else []))  # with who accepts waivers
     return any(in_group(role, user_id) for role in roles if role not in OWNER_ROLES)
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from bot.domain import audit
 from bot.errors import FieldErrors, NotFoundError
-from storage.models import Initiative, Scorecard
+from storage.models import Baseline, Initiative, Scorecard
 
 WEEKS_SHOWN = 12
 
@@ -28,10 +28,15 @@ BOUNDS = {
     "repeat_users": Bound("Repeat users", 0, 1_000_000),
     "hours_saved": Bound("Hours saved", 0, 100_000, integer=False, required=False),
     "cycle_time_minutes": Bound("Cycle time (minutes per task)", 0, 100_000, integer=False, required=False),
+    "tasks_handled": Bound("Tasks handled", 0, 10_000_000, required=False),
+    "error_rate": Bound("Error rate (% of tasks)", 0, 100, integer=False, required=False),
+    "cost_per_task": Bound("Cost per task", 0, 1_000_000, integer=False, required=False),
     "feedback_count": Bound("Feedback received", 0, 100_000),
     "escalations": Bound("Escalations", 0, 100_000),
     "incidents": Bound("Incidents", 0, 100_000),
 }
+METRIC_BOUND = Bound("Metric", -1_000_000_000, 1_000_000_000, integer=False, required=False)
+METRICS = ("north_star", "guardrail_1", "guardrail_2")  # the week's values of the baseline's own metrics
 TEXT_LIMITS = {"top_themes": 1000, "note": 3000}
 
 
@@ -52,29 +57,40 @@ class ScorecardInput:
     escalations: str = ""
     incidents: str = ""
     note: str = ""
+    tasks_handled: str = ""
+    error_rate: str = ""
+    cost_per_task: str = ""
+    north_star: str = ""
+    guardrail_1: str = ""
+    guardrail_2: str = ""
+
+
+def parse(raw: str, bound: Bound) -> int | float | None:
+    """A typed number within its bound (None when left empty); ValueError says what is wrong."""
+    raw = raw.strip().replace(",", "")
+    if not raw:
+        if bound.required:
+            raise ValueError(f"Give the number of {bound.label.lower()} (0 if none).")
+        return None
+    try:
+        number = float(raw)
+    except ValueError:
+        raise ValueError("That is not a number.") from None
+    if bound.integer and not number.is_integer():
+        raise ValueError("A whole number, please.")
+    if not bound.low <= number <= bound.high:
+        raise ValueError(f"Between {bound.low:,.0f} and {bound.high:,.0f}, please.")
+    return int(number) if bound.integer else number
 
 
 def validate(form: ScorecardInput) -> dict:
     """The numbers as values, or ScorecardErrors naming each field that is wrong."""
     errors, values = {}, {}
-    for name, bound in BOUNDS.items():
-        raw = getattr(form, name).strip().replace(",", "")
-        if not raw:
-            if bound.required:
-                errors[name] = f"Give the number of {bound.label.lower()} (0 if none)."
-            values[name] = None
-            continue
+    for name, bound in [*BOUNDS.items(), *((metric, METRIC_BOUND) for metric in METRICS)]:
         try:
-            number = float(raw)
-        except ValueError:
-            errors[name] = "That is not a number."
-            continue
-        if bound.integer and not number.is_integer():
-            errors[name] = "A whole number, please."
-        elif not bound.low <= number <= bound.high:
-            errors[name] = f"Between {bound.low:,.0f} and {bound.high:,.0f}, please."
-        else:
-            values[name] = int(number) if bound.integer else number
+            values[name] = parse(getattr(form, name), bound)
+        except ValueError as wrong:
+            errors[name] = str(wrong)
     if values.get("hours_saved") is None and values.get("cycle_time_minutes") is None and not (
             {"hours_saved", "cycle_time_minutes"} & errors.keys()):
         errors["hours_saved"] = "Give the hours saved, or the cycle time below."
@@ -119,6 +135,7 @@ class Trend:
     weeks: list[date]
     cards: list[Scorecard | None]
     baseline: Scorecard | None  # the first week ever reported
+    before_ai: Baseline | None = None  # the process before the AI, with the north star and guardrails
 
     @property
     def this_week(self) -> Scorecard | None:
@@ -140,7 +157,14 @@ def trend(initiative_id: int, week_start: date, *, session: Session) -> Trend:
         select(Scorecard).where(Scorecard.initiative_id == initiative_id)
         .order_by(Scorecard.week_start, Scorecard.id.desc())
     ).first()
-    return Trend(weeks, [newest.get(w) for w in weeks], first)
+    return Trend(weeks, [newest.get(w) for w in weeks], first, yardstick(initiative_id, session=session))
+
+
+def yardstick(initiative_id: int, *, session: Session) -> Baseline | None:
+    """The newest baseline recorded for an initiative (earlier ones stay in the history)."""
+    return session.exec(
+        select(Baseline).where(Baseline.initiative_id == initiative_id).order_by(Baseline.id.desc())
+    ).first()
 
 
 def change(now: float | None, before: float | None) -> float | None:

@@ -3,10 +3,10 @@
 Each initiative's week turns at its workspace's check-in day and hour, in its business owner's own
 timezone. At that moment: the check-in to the business owner, and the nudges for what has gone stale
 (overdue waivers, unmet conditions, a review idle for a week, a release request waiting on approvers,
-a pilot past its go/no-go date). A day after the check-in went out: one reminder if the week was not
-reported, and the digest. An initiative is first asked about the week in which it was created, and
-only once that week has ended. Every nudge has a key (kind, initiative, week, recipient) that the
-sender records once, with the instant it was sent.
+a pilot past its go/no-go date with no go or no-go recorded for that date). A day after the check-in
+went out: one reminder if the week was not reported, and the digest. An initiative is first asked about
+the week in which it was created, and only once that week has ended. Every nudge has a key (kind,
+initiative, week, recipient) that the sender records once, with the instant it was sent.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from sqlmodel import Session, select
 from bot.approval_policy import ApprovalPolicy
 from bot.clock import zone
 from bot.domain import audit
-from bot.domain.approvals import named_people
+from bot.domain.approvals import WAIVERS_ROLE, named_people
+from bot.domain.go_decisions import decided_dates
 from bot.domain.summary import SATISFIED
 from bot.errors import NotFoundError, UserFacingError
 from bot.framework import Framework, Owner
@@ -107,7 +108,7 @@ def plan(*, session: Session, now: datetime, framework: Framework, policy: Appro
         select(Initiative, Workspace.nudge_weekday, Workspace.nudge_hour, UserProfile.tz)
         .join(Workspace, Workspace.id == Initiative.workspace_id)
         .join(UserProfile, UserProfile.user_id == Initiative.business_owner_id, isouter=True)
-        .where(Initiative.retired_at.is_(None))
+        .where(Initiative.retired_at.is_(None)).order_by(Initiative.id)  # sent in the order they were created
     ).all()
     if not rows:
         return []
@@ -121,6 +122,7 @@ def plan(*, session: Session, now: datetime, framework: Framework, policy: Appro
     unmet = _unmet_by_review(session, framework, reviews, rows)
     overdue = _overdue_waivers(session, now)
     requests = _newest_requests(session)
+    go_decided = decided_dates(session=session)
     decided_roles = _decided_roles(session, [r.id for r in requests.values() if r.status == RequestStatus.PENDING])
 
     nudges: list[Nudge] = []
@@ -153,7 +155,8 @@ def plan(*, session: Session, now: datetime, framework: Framework, policy: Appro
             for person in _pending_approvers(request, initiative, policy, decided_roles.get(request.id, set())):
                 due.append(Nudge(Kind.PENDING_APPROVAL, iid, week, person, (request.id,)))
         if initiative.go_live_date and initiative.go_live_date < c.local_now.date() and (
-                request is None or request.status != RequestStatus.APPROVED):
+                request is None or request.status != RequestStatus.APPROVED) and (
+                (iid, initiative.go_live_date) not in go_decided):
             due.append(Nudge(Kind.PAST_GO_LIVE, iid, week, initiative.channel_id))
         nudges += [n for n in due if n.key not in sent]
     return nudges
@@ -213,12 +216,16 @@ def _decided_roles(session: Session, request_ids: list[int]) -> dict[int, set[st
 def _pending_approvers(request: ReleaseRequest, initiative: Initiative, policy: ApprovalPolicy,
                        decided: set[str]) -> list[str]:
     people: list[str] = []
-    for role in policy.for_tier(request.tier).approvers:
+    roles = [(role, role) for role in policy.for_tier(request.tier).approvers]
+    if request.waivers_by:  # the second person who accepts the waivers: never the requester
+        roles.append((WAIVERS_ROLE, request.waivers_by))
+    for role, source in roles:
         if role in decided:
             continue
-        found = list(named_people(role, initiative, policy))
-        if role in policy.groups and policy.groups[role].usergroup_id():
-            found.append(policy.groups[role].usergroup_id())  # the sender DMs each of its members
+        found = [p for p in named_people(source, initiative, policy)
+                 if role != WAIVERS_ROLE or p != request.requested_by]
+        if source in policy.groups and policy.groups[source].usergroup_id():
+            found.append(policy.groups[source].usergroup_id())  # the sender DMs each of its members
         people += [p for p in found if p not in people]
     return people
 

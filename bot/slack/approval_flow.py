@@ -9,11 +9,11 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
 from bot.domain import approvals
-from bot.domain.approvals import RequestView, StaleResult
+from bot.domain.approvals import DecisionResult, RequestView, StaleResult
 from bot.errors import SlackDeliveryError
 from bot.services import Services
 from bot.slack import ai_flow, delivery
-from bot.slack.blocks.approvals import build_request_message
+from bot.slack.blocks.approvals import build_changes_notice, build_declined_notice, build_request_message
 from bot.text import from_plain
 from storage.models import ReleaseRequest, RequestMessage, RequestStatus
 
@@ -50,7 +50,10 @@ class Membership:
         """Everyone who may decide for the given roles (default: the roles still pending)."""
         people: list[str] = []
         for role in roles if roles is not None else view.pending_roles():
-            found = role.people if role.role in approvals.OWNER_ROLES else sorted(self.members(role.role))
+            source = role.policy_role
+            found = role.people if source in approvals.OWNER_ROLES else sorted(self.members(source))
+            if role.role == approvals.WAIVERS_ROLE:  # a second person: never the requester
+                found = [p for p in found if p != view.request.requested_by]
             people += [p for p in found if p not in people]
         return people
 
@@ -118,6 +121,24 @@ def announce_outcome(client: WebClient, view: RequestView) -> None:
     else:
         return
     delivery.post(client, channel=view.initiative.channel_id, text=text)
+
+
+def after_decision(client: WebClient, services: Services, result: DecisionResult, user_id: str) -> None:
+    """After someone decided: every copy shows it; the requester hears of a declined waiver or asked-for changes;
+    the team channel hears of changes asked for and of the outcome."""
+    if not result.changed_anything:
+        return  # a second click by the same approver, or a request already decided
+    view = result.view
+    refresh(client, services, view.request.id)
+    if result.declined:
+        delivery.tell(client, user=view.request.requested_by, channel=None,
+                      text=build_declined_notice(view, result.declined, user_id))
+    if result.change:
+        text = build_changes_notice(view, result.change)
+        delivery.tell(client, user=view.request.requested_by, channel=None, text=text)
+        delivery.post(client, channel=view.initiative.channel_id, text=text)
+    if result.completed:
+        announce_outcome(client, view)
 
 
 def after_answer(client: WebClient, services: Services, initiative_id: int) -> StaleResult | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
+from bot.domain import go_decisions
 from bot.domain.answering import Step, mark_summary_posted
 from bot.domain.progress import ReviewState
 from bot.domain.summary import summarize
@@ -84,7 +85,10 @@ def post_summary(client: WebClient, state: ReviewState, services: Services) -> N
     """Post the summary to the team channel itself (not the thread), split to fit Slack's limits."""
     summary = summarize(state)
     paragraph = ai_flow.summary_paragraph(services, summary)
-    for text, blocks in messages.build_summary_messages(summary, services.framework, ai_paragraph=paragraph):
+    with services.session() as session:
+        decisions = go_decisions.history(state.initiative.id, session=session)
+    for text, blocks in messages.build_summary_messages(summary, services.framework, ai_paragraph=paragraph,
+                                                        decisions=decisions):
         delivery.post(client, channel=state.review.channel_id, text=text, blocks=blocks, retry_hint=retry_hint(state))
     with services.session() as session:
         mark_summary_posted(session.get(Review, state.review.id), session=session)

@@ -17,6 +17,7 @@ class Action(StrEnum):
     REQUEST_RELEASE = "request_release"
     APPROVE = "approve_release"
     REJECT = "reject_release"
+    REQUEST_CHANGES = "request_changes"
     REPORT_WEEK = "report_week"
     SNOOZE_WEEK = "snooze_week"
     SNOOZE_UNTIL = "snooze_until"
@@ -36,7 +37,12 @@ class View(StrEnum):
     INTAKE = "intake"
     RELEASE_REQUEST = "release_request"
     REJECT_REASON = "reject_reason"
+    APPROVE = "approve_rationale"
+    REQUEST_CHANGES = "changes_requested"
     SCORECARD = "scorecard"
+    EDIT_INITIATIVE = "edit_initiative"
+    GO_DECISION = "go_decision"
+    BASELINE = "baseline"
     PROPOSAL_CHANGE = "proposal_change"
 
 
@@ -52,6 +58,17 @@ class Field(StrEnum):
     RISK_TIER = "risk_tier"
     CHANNEL = "channel_id"
     GO_LIVE = "go_live_date"
+    REASON = "reason"  # why the risk tier or the go/no-go date changed (the change form)
+
+
+class DecisionField(StrEnum):
+    """The go / no-go decision form's inputs (block id and action id alike), named as the domain names them."""
+
+    OUTCOME = "outcome"
+    DECIDED_BY = "decided_by"
+    DECIDED_ON = "decided_on"
+    REASON = "reason"
+    NEW_DATE = "new_date"
 
 
 def question_ref(review_id: int, question_id: str) -> str:

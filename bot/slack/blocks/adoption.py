@@ -5,12 +5,25 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from bot.domain.adoption import BOUNDS, ScorecardInput, Trend, change
+from bot.domain.adoption import BOUNDS, METRICS, ScorecardInput, Trend, change
+from bot.domain.baseline import (
+    COMPARABLE,
+    FIELD_NAMES,
+    NUMBERS,
+    UNIT_MAX,
+    VALUE,
+    BaselineInput,
+    Comparison,
+    compare,
+    metrics_of,
+)
+from bot.domain.baseline import METRICS as BASELINE_METRICS
+from bot.domain.baseline import NAME_MAX as METRIC_NAME_MAX
 from bot.domain.nudges import Kind
 from bot.slack.blocks.limits import MAX_FALLBACK, context, packed_sections, section
 from bot.slack.ids import Action, View, week_ref
 from bot.text import from_plain, from_slack, shorten
-from storage.models import Initiative, Scorecard
+from storage.models import Baseline, Direction, Initiative, Scorecard
 
 TEXT_FIELDS = {"top_themes": "Top feedback themes", "note": "Anything else"}
 LABEL_WIDTH = max(len(bound.label) for bound in BOUNDS.values())  # the digest's metric column
@@ -41,18 +54,25 @@ def build_checkin(initiative: Initiative, week_start: date, *, reminder: bool) -
 
 
 def build_report_modal(initiative: Initiative, week_start: date, *, context_lines: list[str],
-                       baseline: Scorecard | None) -> dict:
-    """The scorecard form, with the review's baseline and success criteria shown beside the fields."""
+                       baseline: Scorecard | None, before_ai: Baseline | None = None) -> dict:
+    """The scorecard form, with the review's baseline and success criteria shown beside the fields, and the
+    recorded baseline beside the numbers it is compared with; the north star and guardrails when named."""
     shown = [*context_lines]
     if baseline is not None:
         shown.append(f"*First report ({baseline.week_start.isoformat()}):* {baseline.active_users} active users, "
                      f"{_number(baseline.hours_saved)} hours saved")
     blocks = packed_sections(shown or ["No baseline was recorded in the review yet."])
+    beside = _baseline_hints(before_ai)
     for name, bound in BOUNDS.items():
         element = {"type": "number_input", "is_decimal_allowed": not bound.integer,
                    "min_value": str(int(bound.low)), "max_value": str(int(bound.high))}
-        blocks.append(_input(name, bound.label, element, optional=not bound.required,
-                             hint="Hours saved, or the cycle time: one of the two." if name == "hours_saved" else None))
+        hint = "Hours saved, or the cycle time: one of the two." if name == "hours_saved" else beside.get(name)
+        blocks.append(_input(name, bound.label, element, optional=not bound.required, hint=hint))
+    for metric, metric_name, unit, direction, value in metrics_of(before_ai):
+        element = {"type": "number_input", "is_decimal_allowed": True, "min_value": str(int(VALUE.low)),
+                   "max_value": str(int(VALUE.high))}
+        label = f"{'Guardrail' if metric.guardrail else 'North star'}: {metric_name}" + (f" ({unit})" if unit else "")
+        blocks.append(_input(metric.key, label, element, optional=True, hint=_metric_hint(metric, direction, value)))
     for name, label in TEXT_FIELDS.items():
         blocks.append(_input(name, label, {"type": "plain_text_input", "multiline": True}, optional=True))
     return {
@@ -77,7 +97,7 @@ def read_report_modal(view: dict) -> tuple[int, date, ScorecardInput]:
     values = view["state"]["values"]
     meta = json.loads(view["private_metadata"])
     typed = {name: (values.get(name, {}).get(name, {}).get("value") or "")
-             for name in [*BOUNDS, *TEXT_FIELDS]}
+             for name in [*BOUNDS, *METRICS, *TEXT_FIELDS]}
     return meta["initiative_id"], date.fromisoformat(meta["week_start"]), ScorecardInput(**typed)
 
 
@@ -117,6 +137,9 @@ def build_digest(initiative: Initiative, trend: Trend, *, chart: bool = True) ->
         first = getattr(base, metric) if base and base.id != card.id else None
         lines.append(f"`{bound.label:<{LABEL_WIDTH}}  {_number(now):>9}   {_delta(now, before):>12}   "
                      f"{_delta(now, first):>15}`")
+    comparison = compare(trend.before_ai, card) if trend.before_ai else Comparison([], [])
+    if comparison.versus or comparison.guardrails:
+        lines += comparison_lines(comparison)
     if card.top_themes:
         lines.append(f"*Top themes:* {shorten(from_plain(card.top_themes), 500)}")
     if card.note:
@@ -126,7 +149,156 @@ def build_digest(initiative: Initiative, trend: Trend, *, chart: bool = True) ->
               context(f"Reported by <@{card.reported_by}>. " + (
                   "The chart below covers the last 12 weeks; a week without a report is a gap." if chart
                   else CHART_MISSING))]
-    return f"Weekly adoption for {name}, {week_label(week)}: {card.active_users} active users", blocks
+    text = f"Weekly adoption for {name}, {week_label(week)}: {card.active_users} active users"
+    if comparison.slipped:
+        text += " · ⚠️ guardrail slipped: " + ", ".join(from_plain(g.name) for g in comparison.slipped)
+    return shorten(text, MAX_FALLBACK), blocks
+
+
+def _figure(value: float) -> str:
+    """A number as people write it: thousands separated, at most two decimals, no trailing zeros."""
+    text = f"{value:,.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def comparison_lines(comparison: Comparison) -> list[str]:
+    """The week against the baseline before the AI, and each guardrail: held, slipped or not reported."""
+    lines = ["*Against the baseline before the AI*"]
+    for v in comparison.versus:
+        label, unit = from_plain(v.label), from_plain(v.unit)
+        if v.now is None:
+            lines.append(f"• {label}: {_figure(v.before)}{unit} before the AI; not reported this week"
+                         if v.before is not None else f"• {label}: not reported this week")
+        elif v.before is None:
+            lines.append(f"• {label}: {_figure(v.now)}{unit} this week; no value before the AI to compare with")
+        elif v.now == v.before:
+            lines.append(f"• {label}: {_figure(v.now)}{unit} this week, as before the AI")
+        else:
+            moved = v.now - v.before
+            share = f", {abs(moved) / abs(v.before):.0%}" if v.before else ""
+            lines.append(f"• {label}: {_figure(v.now)}{unit} this week vs {_figure(v.before)}{unit} before the AI "
+                         f"({'▲' if moved > 0 else '▼'} {_figure(abs(moved))}{share}: "
+                         f"{'better' if v.better else 'worse'})")
+    for g in comparison.guardrails:
+        name, unit = from_plain(g.name), f" {from_plain(g.unit)}" if g.unit else ""
+        rule = f"{g.direction.value} is better"
+        if g.value is None:
+            lines.append(f"• Guardrail {name}: not reported this week ({rule}, threshold {_figure(g.threshold)}{unit})")
+        elif g.slipped:
+            lines.append(f"⚠️ *Guardrail slipped:* {name} is {_figure(g.value)}{unit}, past its threshold of "
+                         f"{_figure(g.threshold)}{unit} ({rule})")
+        else:
+            lines.append(f"• ✅ Guardrail held: {name} is {_figure(g.value)}{unit} ({rule}, threshold "
+                         f"{_figure(g.threshold)}{unit})")
+    return lines
+
+
+def _baseline_hints(before_ai: Baseline | None) -> dict[str, str]:
+    """The baseline beside each weekly number it is compared with, keyed by the report's field."""
+    if before_ai is None:
+        return {}
+    hints = {}
+    for before, now, label, unit, _ in COMPARABLE:
+        value = getattr(before_ai, before)
+        if value is not None:
+            hints[now] = f"Before the AI: {label.lower()} {_figure(value)}{unit}."
+    return hints
+
+
+def _metric_hint(metric, direction: Direction, value: float | None) -> str:
+    rule = f"{direction.value.capitalize()} is better"
+    if metric.guardrail:
+        return f"{rule}; it slips past {_figure(value)}." if value is not None else f"{rule}."
+    return f"{rule}; {_figure(value)} before the AI." if value is not None else f"{rule}."
+
+
+NUMBER_LABELS = {
+    "time_per_task_minutes": "Time per task before the AI (minutes)",
+    "volume_per_week": "Tasks per week before the AI",
+    "error_rate": "Error rate before the AI (% of tasks)",
+    "cost_per_task": "Cost per task before the AI",
+}
+METRIC_EXAMPLES = {"north_star": "e.g. Invoices paid on time", "guardrail_1": "e.g. Complaints per week",
+                   "guardrail_2": "e.g. Escalations to a person"}
+METRIC_HINTS = {"north_star": "The one number that shows the AI is doing its job.",
+                "guardrail_1": "A number that must not get worse while adoption grows.",
+                "guardrail_2": "Another number that must not get worse."}
+
+
+def build_baseline_inputs(current: BaselineInput) -> list[dict]:
+    """The baseline's fields (all optional), filled in as recorded: for the intake form and the baseline form."""
+    blocks = []
+    for name, bound in NUMBERS.items():
+        blocks.append(_input(name, NUMBER_LABELS[name], _number_element(bound.low, bound.high, getattr(current, name)),
+                             optional=True))
+    for metric in BASELINE_METRICS:
+        key = metric.key
+        direction = getattr(current, f"{key}_direction")
+        options = [{"text": {"type": "plain_text", "text": f"{d.value.capitalize()} is better"}, "value": d.value}
+                   for d in Direction]
+        radio = {"type": "radio_buttons", "options": options}
+        if direction in {d.value for d in Direction}:
+            radio["initial_option"] = next(o for o in options if o["value"] == direction)
+        blocks += [
+            _input(f"{key}_name", metric.label, _text_element(METRIC_EXAMPLES[key], METRIC_NAME_MAX,
+                                                              getattr(current, f"{key}_name")),
+                   optional=True, hint=METRIC_HINTS[key]),
+            _input(f"{key}_unit", f"{metric.label}: unit", _text_element("e.g. %, per week, €", UNIT_MAX,
+                                                                        getattr(current, f"{key}_unit")),
+                   optional=True),
+            _input(f"{key}_direction", f"{metric.label}: which way is better", radio, optional=True),
+            _input(metric.value_field, metric.value_label,
+                   _number_element(VALUE.low, VALUE.high, getattr(current, metric.value_field)), optional=True,
+                   hint="It slips when a week's value passes this the wrong way." if metric.guardrail else None),
+        ]
+    return blocks
+
+
+def _number_element(low: float, high: float, initial: str) -> dict:
+    element = {"type": "number_input", "is_decimal_allowed": True, "min_value": str(int(low)),
+               "max_value": str(int(high))}
+    if initial:
+        element["initial_value"] = initial
+    return element
+
+
+def _text_element(placeholder: str, max_length: int, initial: str) -> dict:
+    element = {"type": "plain_text_input", "max_length": max_length,
+               "placeholder": {"type": "plain_text", "text": placeholder}}
+    if initial:
+        element["initial_value"] = initial
+    return element
+
+
+def build_baseline_modal(initiative: Initiative, current: BaselineInput) -> dict:
+    """The baseline form of `/readiness baseline`: the process before the AI, the north star, two guardrails."""
+    return {
+        "type": "modal", "callback_id": View.BASELINE,
+        "private_metadata": json.dumps({"initiative_id": initiative.id}),
+        "title": {"type": "plain_text", "text": "Adoption baseline"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [section(f"*{from_plain(initiative.name)}*: {BASELINE_INTRO}"), *build_baseline_inputs(current)],
+    }
+
+
+BASELINE_INTRO = ("the process before the AI, and the metrics its adoption is judged by. Each weekly digest "
+                  "compares the week with it and flags a guardrail that slips.")
+
+
+def read_baseline(view: dict) -> BaselineInput:
+    """The baseline fields of a submitted form (the intake form or the baseline form)."""
+    values = view["state"]["values"]
+    typed = {}
+    for name in FIELD_NAMES:
+        element = values.get(name, {}).get(name, {})
+        typed[name] = ((element.get("selected_option") or {}).get("value") if name.endswith("_direction")
+                       else element.get("value")) or ""
+    return BaselineInput(**typed)
+
+
+def baseline_initiative(view: dict) -> int:
+    return json.loads(view["private_metadata"])["initiative_id"]
 
 
 CHART_MISSING = "The chart could not be attached this week; next week's digest will try again."
@@ -137,8 +309,9 @@ STALE_TEXTS = {
     Kind.IDLE_REVIEW: "💤 The readiness review of *{name}* has had no answer for a week. The next question is above; "
                       "or run `/readiness status {raw}` to pick any question.",
     Kind.PENDING_APPROVAL: "🗳️ A release request for *{name}* is still waiting for your decision.",
-    Kind.PAST_GO_LIVE: "📅 *{name}* is past its go/no-go date. Pilots should not drift: decide to release "
-                       "(`/readiness release {raw}`), set a new date, or retire it (`/readiness retire {raw}`).",
+    Kind.PAST_GO_LIVE: "📅 *{name}* is past its go/no-go date. Pilots should not drift: record the decision, go, "
+                       "no-go or extend the pilot (`/readiness decide {raw}`); this reminder stops once it is "
+                       "recorded. To retire it: `/readiness retire {raw}`.",
 }
 
 

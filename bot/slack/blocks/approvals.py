@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 
 from bot.approval_policy import ApprovalPolicy
-from bot.domain.approvals import RequestView, RoleStatus, WaiverInput, too_many_blockers, waiver_field
+from bot.domain.approvals import (
+    CHANGES,
+    RATIONALE,
+    RequestView,
+    RoleStatus,
+    WaiverChoice,
+    WaiverInput,
+    accept_field,
+    decline_field,
+    too_many_blockers,
+    waiver_field,
+)
 from bot.domain.summary import Condition, Summary, describe
 from bot.framework import Framework
 from bot.slack.blocks.limits import (
     MAX_BLOCKS,
+    MAX_FALLBACK,
     MAX_OPTION_TEXT,
     MAX_OPTIONS,
     MAX_VIEW_BLOCKS,
@@ -21,16 +34,31 @@ from bot.slack.blocks.limits import (
 )
 from bot.slack.blocks.messages import VERDICT_LABELS, status_label
 from bot.slack.ids import Action, View
-from bot.text import from_model, from_plain, shorten
-from storage.models import Initiative, Outcome, RequestStatus, Waiver
+from bot.text import from_model, from_plain, from_slack, shorten
+from storage.models import ChangeRequest, Initiative, Outcome, RequestStatus, WaiverDecision
 
 WAIVERS_SHOWN = 10  # waivers in the form; each covers any number of blockers
 WAIVER_BLOCKS = 5  # a divider and four inputs
 LIST_CHARS = 60_000  # the form's numbered list of blockers shortens its lines to stay within about 20 sections
-REASON_WIDTHS = (1000, 300, 100)  # a waiver's reason in the request message; shorter only when many won't fit
 REASON = "reason"
+ACCEPT, DECLINE = "accept", "decline"
+RATIONALE_MAX, DECLINE_MAX, CHANGES_MAX = 2000, 1000, 2000  # what the approvers' forms accept
+CHANGES_SHOWN = 3  # the newest change requests shown on the request
+
+
+@dataclass(frozen=True)
+class Widths:
+    """How much of each text the request message shows; shorter only when everything won't fit."""
+
+    question: int
+    evidence: int  # 0: no evidence shown
+    reason: int  # a waiver's reason, and why one was declined
+
+
+WIDTHS = (Widths(300, 600, 1000), Widths(200, 300, 300), Widths(150, 150, 150), Widths(100, 80, 100),
+          Widths(80, 40, 60), Widths(60, 0, 40))
 STATUS_ICONS = {RequestStatus.PENDING: "⏳", RequestStatus.APPROVED: "✅", RequestStatus.REJECTED: "❌",
-                RequestStatus.EXPIRED: "⌛"}
+                RequestStatus.EXPIRED: "⌛", RequestStatus.STALE: "♻️"}
 
 
 def build_request_modal(initiative: Initiative, summary: Summary, policy: ApprovalPolicy) -> dict:
@@ -42,9 +70,14 @@ def build_request_modal(initiative: Initiative, summary: Summary, policy: Approv
     """
     tier = policy.for_tier(initiative.risk_tier)
     approvers = ", ".join(policy.role_label(r).lower() for r in tier.approvers)
+    second = ""
+    if need := tier.waivers_need:
+        label = policy.role_label(need)
+        who = f"someone from {label}" if need in policy.groups else f"the {label.lower()}"
+        second = f" If you would approve it alone, your waivers also need {who} to accept them."
     blocks = [
         section(f"*{from_plain(initiative.name)}* · verdict {VERDICT_LABELS[summary.verdict]}\n"
-                f"Approvers at this risk tier: {approvers}."),
+                f"Approvers at this risk tier: {approvers}.{second}"),
         context(from_plain(policy.texts.why)),
     ]
     blockers = summary.blockers
@@ -159,7 +192,11 @@ def build_notice_modal(title: str, text: str) -> dict:
 
 
 def build_request_message(view: RequestView, framework: Framework, *, permalink: str | None) -> tuple[str, list[dict]]:
-    """Every copy of a request (approvals channel, DMs): what is asked, who decided, buttons while pending."""
+    """Every copy of a request (approvals channel, DMs): what the approvers decide on, who decided what, buttons.
+
+    Each blocker is listed under the waiver proposed for it, with its latest evidence. When everything will
+    not fit in one message, evidence, reasons and question texts get shorter: no blocker is ever left out.
+    """
     request, initiative = view.request, view.initiative
     tier = framework.tier_info(request.tier)
     status = RequestStatus(request.status)
@@ -176,17 +213,24 @@ def build_request_message(view: RequestView, framework: Framework, *, permalink:
         after += packed_sections(["*🤖 Pre-read (AI-written): questions a sceptical approver would ask*",
                                   *(f"{n}. {from_model(shorten(q, 300), source=source)}"
                                     for n, q in enumerate(request.preread, 1))])
-    after += packed_sections(["*Approvers*", *(_role_line(r) for r in view.roles)])
+    if view.changes:
+        shown = view.changes[-CHANGES_SHOWN:]
+        earlier = len(view.changes) - len(shown)
+        after += packed_sections([f"*Changes requested ({len(view.changes)})*",
+                                  *(_change_line(c) for c in shown),
+                                  *([f"_…and {earlier} earlier._"] if earlier else [])])
+    after += packed_sections(["*Approvers*", *(_role_line(r, view) for r in view.roles)])
     if status is RequestStatus.PENDING:
         after.append(_decision_buttons(view))
     else:
         outcome = {RequestStatus.APPROVED: "Approved", RequestStatus.REJECTED: "Rejected",
-                   RequestStatus.EXPIRED: "Expired"}[status]
+                   RequestStatus.EXPIRED: "Expired",
+                   RequestStatus.STALE: "Stale: the risk tier or go/no-go date changed since; ask again"}[status]
         when = request.decided_at.strftime("%Y-%m-%d %H:%M UTC") if request.decided_at else ""
         after.append(context(f"{STATUS_ICONS[status]} *{outcome}* {when}"))
-    unmet, listed = view.summary.conditions, []
-    for width in REASON_WIDTHS if unmet else ():  # the unmet conditions fill the room the rest leaves
-        listed = packed_sections([f"*Unmet conditions ({len(unmet)})*", *_unmet_lines(unmet, view.waivers, width)])
+    listed = []
+    for widths in WIDTHS if view.summary.conditions else ():  # the conditions fill the room the rest leaves
+        listed = packed_sections(_condition_lines(view, widths))
         if len(head) + len(listed) + len(after) <= MAX_BLOCKS:
             break
     blocks = split_messages([*head, *listed, *after], MAX_BLOCKS)[0]
@@ -194,62 +238,207 @@ def build_request_message(view: RequestView, framework: Framework, *, permalink:
     return text, blocks
 
 
-def _unmet_lines(unmet: list[Condition], waivers: list[Waiver], width: int) -> list[str]:
-    """The waived conditions under their waiver (shared reason, owner and date), then those not waived."""
-    terms = {w.question_id: (w.reason, w.owner_id, w.due_date) for w in waivers}
-    by_waiver: dict[tuple | None, list[Condition]] = {}
-    for condition in unmet:
-        by_waiver.setdefault(terms.get(condition.question.id), []).append(condition)
-    lines = []
-    for waiver, conditions in by_waiver.items():
-        if waiver is None:
-            continue
-        reason, owner_id, due = waiver
-        lines.append(f"*Waived until {due.isoformat()}, owner <@{owner_id}>:* {shorten(from_plain(reason), width)}")
-        lines += map(_unmet_line, conditions)
-    if others := by_waiver.get(None):
-        if waivers:
-            lines.append(f"*Not waived ({len(others)})*")
-        lines += map(_unmet_line, others)
+def _condition_lines(view: RequestView, widths: Widths) -> list[str]:
+    """Each blocker numbered, with its evidence, under the waiver proposed for it; then what does not block."""
+    blockers = view.summary.blockers
+    number = {c.question.id: n for n, c in enumerate(blockers, 1)}
+    lines = [f"*Blocking conditions ({len(blockers)})*: each with its evidence and the waiver proposed"]
+    lines = lines if blockers else []
+    waived: set[str] = set()
+    for group in view.groups:
+        covered = [c for c in blockers if c.question.id in group.question_ids]
+        waived.update(c.question.id for c in covered)
+        terms = (f"*Waiver {group.number}* · owner <@{group.owner_id}> · met by {group.due_date.isoformat()}: "
+                 f"{shorten(from_plain(group.reason), widths.reason)}")
+        lines.append("\n    ".join([terms, *_waiver_decision_lines(view, group.number, widths)]))
+        lines += [_blocker_line(c, number[c.question.id], view, widths) for c in covered]
+        if not covered:
+            lines.append("• _Its conditions no longer block release._")
+    if not_waived := [c for c in blockers if c.question.id not in waived]:
+        if view.groups:
+            lines.append(f"*Not waived ({len(not_waived)})*")
+        lines += [_blocker_line(c, number[c.question.id], view, widths) for c in not_waived]
+    if others := [c for c in view.summary.conditions if not c.blocking]:
+        lines.append(f"*Unmet, not blocking ({len(others)})*")
+        lines += [f"• {status_label(c.status)}: {shorten(c.question.text, widths.question)}" for c in others]
     return lines
 
 
-def _unmet_line(condition: Condition) -> str:
-    return f"• {status_label(condition.status)}: {shorten(condition.question.text, 200)}"
+def _blocker_line(condition: Condition, number: int, view: RequestView, widths: Widths) -> str:
+    line = f"• *{number}.* {status_label(condition.status)}: {shorten(condition.question.text, widths.question)}"
+    if not widths.evidence:
+        return line
+    evidence = view.evidence.get(condition.question.id)
+    if evidence is None:
+        return f"{line}\n    _No evidence recorded._"
+    return f"{line}\n    Evidence: {shorten(' '.join(from_slack(evidence).split()), widths.evidence)}"
 
 
-def _role_line(role: RoleStatus) -> str:
+def _waiver_decision_lines(view: RequestView, number: int, widths: Widths) -> list[str]:
+    """Who accepted this waiver, and who declined it and why."""
+    mine = [d for d in view.waiver_decisions if d.number == number]
+    labels = {r.role: r.label.lower() for r in view.roles}
+    lines = []
+    if accepted := [d for d in mine if d.accepted]:
+        lines.append("✅ Accepted by " + ", ".join(f"<@{d.decided_by}> ({labels.get(d.role, d.role)})"
+                                                     for d in accepted))
+    lines += [f"❌ Declined by <@{d.decided_by}> ({labels.get(d.role, d.role)}): "
+              f"{shorten(from_plain(d.reason or ''), widths.reason)}" for d in mine if not d.accepted]
+    return lines
+
+
+def _change_line(change: ChangeRequest) -> str:
+    when = change.requested_at.strftime("%Y-%m-%d %H:%M UTC") if change.requested_at else ""
+    return f"🔁 <@{change.approver_id}> · {when}: {shorten(from_plain(change.what), 500)}"
+
+
+def _role_line(role: RoleStatus, view: RequestView) -> str:
     who = " or ".join(f"<@{p}>" for p in role.people) or f"a member of {role.label}"
     decision = role.decision
     if decision is None:
+        declined = sorted({d.number for d in view.waiver_decisions if d.role == role.role and not d.accepted})
+        if declined:
+            by = next(d.decided_by for d in view.waiver_decisions if d.role == role.role and not d.accepted)
+            return f"⛔ {role.label}: <@{by}> declined waiver {_and(declined)}, so nothing counts yet"
         return f"⏳ {role.label}: {who}"
     when = decision.decided_at.strftime("%Y-%m-%d %H:%M UTC")
     if decision.outcome == Outcome.APPROVED:
-        return f"✅ {role.label}: approved by <@{decision.approver_id}> · {when}"
+        line = f"✅ {role.label}: approved by <@{decision.approver_id}> · {when}"
+        if decision.rationale:
+            line += f"\n    Rationale: {shorten(from_plain(decision.rationale), 500)}"
+        return line
     reason = shorten(from_plain(decision.reason or ""), 500)
     return f"❌ {role.label}: rejected by <@{decision.approver_id}> · {when}\n    Reason: {reason}"
+
+
+def _and(numbers: list[int]) -> str:
+    words = [str(n) for n in numbers]
+    return ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else words[0]
 
 
 def _decision_buttons(view: RequestView) -> dict:
     value = str(view.request.id)
     approve = {"type": "button", "action_id": Action.APPROVE, "value": value, "style": "primary",
                "text": {"type": "plain_text", "text": "Approve"}}
-    if view.waivers:
-        names = "; ".join(shorten(_question_text(view, w.question_id), 60) for w in view.waivers)
-        approve["confirm"] = {
-            "title": {"type": "plain_text", "text": "Approve with waivers?"},
-            "text": {"type": "plain_text", "text": shorten(f"You accept releasing with {len(view.waivers)} waived "
-                                                           f"condition(s): {names}", 300)},
-            "confirm": {"type": "plain_text", "text": "Approve"},
-            "deny": {"type": "plain_text", "text": "Cancel"},
-        }
+    changes = {"type": "button", "action_id": Action.REQUEST_CHANGES, "value": value,
+               "text": {"type": "plain_text", "text": "Request changes"}}
     reject = {"type": "button", "action_id": Action.REJECT, "value": value, "style": "danger",
               "text": {"type": "plain_text", "text": "Reject"}}
-    return {"type": "actions", "block_id": "decision", "elements": [approve, reject]}
+    return {"type": "actions", "block_id": "decision", "elements": [approve, changes, reject]}
 
 
-def _question_text(view: RequestView, question_id: str) -> str:
-    return next((c.question.text for c in view.summary.conditions if c.question.id == question_id), question_id)
+def build_approve_modal(view: RequestView, roles: list[RoleStatus]) -> dict:
+    """Approving with waivers or at "Not ready": accept or decline each waiver, and say why releasing is acceptable."""
+    request = view.request
+    blockers = view.summary.blockers
+    number = {c.question.id: n for n, c in enumerate(blockers, 1)}
+    text = {c.question.id: c.question.text for c in blockers}
+    as_roles = " and ".join(r.label.lower() for r in roles) or "an approver"
+    blocks = [section(f"*{from_plain(view.initiative.name)}* · verdict at request "
+                      f"{VERDICT_LABELS.get(request.verdict, request.verdict)}\nYou decide as {as_roles}.")]
+    groups = view.groups
+    if groups:
+        blocks.append(context("Accept or decline each waiver. If you decline one, your approval does not count: "
+                              "the requester is told which waiver and why, and the request stays open."))
+    question_width = max(60, min(300, 2400 // max(1, max((len(g.question_ids) for g in groups), default=1))))
+    for group in groups:
+        covered = [q for q in group.question_ids if q in number]
+        lines = [f"*Waiver {group.number}* · owner <@{group.owner_id}> · met by {group.due_date.isoformat()}",
+                 f"> {shorten(' '.join(from_plain(group.reason).split()), 1000)}",
+                 *(f"• *{number[q]}.* {shorten(text[q], question_width)}" for q in covered)]
+        blocks.append(section("\n".join(lines)))
+        blocks.append({
+            "type": "input", "block_id": accept_field(group.number),
+            "label": {"type": "plain_text", "text": f"Waiver {group.number}"},
+            "element": {"type": "radio_buttons", "action_id": accept_field(group.number), "options": [
+                {"text": {"type": "plain_text", "text": "Accept"}, "value": ACCEPT},
+                {"text": {"type": "plain_text", "text": "Decline"}, "value": DECLINE},
+            ]},
+        })
+        blocks.append({
+            "type": "input", "block_id": decline_field(group.number), "optional": True,
+            "label": {"type": "plain_text", "text": f"If you decline waiver {group.number}: why"},
+            "element": {"type": "plain_text_input", "action_id": decline_field(group.number), "multiline": True,
+                        "max_length": DECLINE_MAX},
+        })
+    why = "with these waivers" if view.waivers else "at a “Not ready” verdict"
+    blocks.append({
+        "type": "input", "block_id": RATIONALE, "optional": not view.needs_rationale,
+        "label": {"type": "plain_text", "text": f"Why releasing {why} is acceptable"},
+        "hint": {"type": "plain_text", "text": "Recorded with your approval and shown to the team and auditors."},
+        "element": {"type": "plain_text_input", "action_id": RATIONALE, "multiline": True, "max_length": RATIONALE_MAX},
+    })
+    return {
+        "type": "modal", "callback_id": View.APPROVE, "private_metadata": str(request.id),
+        "title": {"type": "plain_text", "text": "Approve release"},
+        "submit": {"type": "plain_text", "text": "Send decision"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def read_approve_modal(view: dict) -> tuple[int, str, dict[int, WaiverChoice]]:
+    """The request, the rationale and the choice on each waiver shown (None where none was made)."""
+    values = view["state"]["values"]
+
+    def state(field: str) -> dict:
+        return values.get(field, {}).get(field) or {}
+
+    prefix = accept_field(0).removesuffix("0")
+    choices = {}
+    for block in view["blocks"]:
+        if (block_id := block.get("block_id", "")).startswith(prefix):
+            number = int(block_id.removeprefix(prefix))
+            picked = (state(block_id).get("selected_option") or {}).get("value")
+            choices[number] = WaiverChoice(accepted=None if picked is None else picked == ACCEPT,
+                                           reason=state(decline_field(number)).get("value") or "")
+    return int(view["private_metadata"]), state(RATIONALE).get("value") or "", choices
+
+
+def build_changes_modal(request_id: int, initiative_name: str) -> dict:
+    return {
+        "type": "modal", "callback_id": View.REQUEST_CHANGES, "private_metadata": str(request_id),
+        "title": {"type": "plain_text", "text": "Request changes"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            section(f"Asking for changes before you decide on the release of *{from_plain(initiative_name)}*. The "
+                    "requester and the team channel will see what you write. The request stays open: you can "
+                    "approve or reject it later."),
+            {"type": "input", "block_id": CHANGES, "label": {"type": "plain_text", "text": "What must change"},
+             "element": {"type": "plain_text_input", "action_id": CHANGES, "multiline": True,
+                         "max_length": CHANGES_MAX}},
+        ],
+    }
+
+
+def read_changes_modal(view: dict) -> tuple[int, str]:
+    what = view["state"]["values"].get(CHANGES, {}).get(CHANGES, {}).get("value") or ""
+    return int(view["private_metadata"]), what
+
+
+def build_declined_notice(view: RequestView, declined: list[WaiverDecision], user_id: str) -> str:
+    """To the requester: which waiver was declined, by whom and why, and what that means."""
+    name = from_plain(view.initiative.name)
+    groups = {g.number: g for g in view.groups}
+    questions = {c.question.id: c.question.text for c in view.summary.conditions}
+    lines = [(f"⛔ <@{user_id}> declined a waiver of your release request for *{name}*, so their approval does not "
+              "count. Meet the conditions it covers, or answer their reason and ask them to decide again.")]
+    numbers = sorted({d.number for d in declined})
+    room = (MAX_FALLBACK - len(lines[0]) - 100) // len(numbers) - 60  # each waiver's share of the message
+    for number in numbers:
+        reason = next(d.reason for d in declined if d.number == number)
+        covered = "; ".join(f"“{shorten(questions.get(q, q), 150)}”" for q in groups[number].question_ids)
+        lines.append(f"• *Waiver {number}*: {shorten(from_plain(reason or ''), room * 2 // 3)}\n"
+                     f"    It covers {shorten(covered, room // 3)}")
+    return shorten("\n".join(lines), MAX_FALLBACK)
+
+
+def build_changes_notice(view: RequestView, change: ChangeRequest) -> str:
+    """To the requester and the team channel: what an approver asks to change; the request stays open."""
+    return shorten(f"🔁 <@{change.approver_id}> asks for changes before deciding on the release of "
+                   f"*{from_plain(view.initiative.name)}*: {from_plain(change.what)}\nThe request stays open; "
+                   "they can approve or reject it later.", MAX_FALLBACK)
 
 
 def build_reject_modal(request_id: int, initiative_name: str) -> dict:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.ai.overrides import OverrideRow
 from bot.ai.usage import UsageRow
 from bot.domain.progress import AreaProgress, ReviewState
 from bot.domain.summary import Condition, Summary, Verdict, describe
 from bot.framework import Framework, Question
+from bot.slack.blocks.decisions import decision_lines
 from bot.slack.blocks.limits import (
     MAX_FALLBACK,
     MAX_OPTION_TEXT,
@@ -18,7 +21,7 @@ from bot.slack.blocks.limits import (
 )
 from bot.slack.ids import Action, question_ref
 from bot.text import from_plain, from_slack, shorten
-from storage.models import Answer, AnswerStatus, Initiative
+from storage.models import Answer, AnswerStatus, GoDecision, Initiative
 
 STATUS_LABELS = {
     AnswerStatus.MET: "✅ Met",
@@ -40,7 +43,12 @@ COMMANDS = (
     ("/readiness summary <name>", "post the verdict and every unmet condition to the team channel"),
     ("/readiness release <name>", "ask the approvers the risk tier requires to approve a production release"),
     ("/readiness continue <name>", "ask the current question again in the review thread"),
+    ("/readiness edit <name>", ("change the risk tier or the go/no-go date (owners only); an approval made before "
+                                "it turns stale")),
+    ("/readiness decide <name>", "record the go / no-go decision: go, no-go or extend the pilot, with who, when and why"),
     ("/readiness report <name>", "report this week's adoption numbers (the weekly check-in asks for them)"),
+    ("/readiness baseline <name>", ("the process before the AI, a north-star metric and two guardrails: the "
+                                    "weekly digest compares each week with them")),
     ("/readiness schedule <weekday> <hour>", "when the weekly check-in goes out (default monday 10)"),
     ("/readiness retire <name>", "retire an initiative: no more weekly nudges (owners only)"),
     ("/readiness ai on|off", "AI assist for this workspace (only with an OpenAI key; a person always confirms)"),
@@ -156,11 +164,12 @@ def build_answer_changed(question: Question, previous: AnswerStatus, now: Answer
     )
 
 
-def build_summary_messages(summary: Summary, framework: Framework, *,
-                           ai_paragraph: str | None = None) -> list[tuple[str, list[dict]]]:
+def build_summary_messages(summary: Summary, framework: Framework, *, ai_paragraph: str | None = None,
+                           decisions: Sequence[GoDecision] = ()) -> list[tuple[str, list[dict]]]:
     """The summary as one or more messages, each valid Block Kit however large the framework is.
 
-    An AI-written paragraph, when given, goes first and is marked as such; the rest is unchanged.
+    An AI-written paragraph, when given, goes first and is marked as such; the rest is unchanged. The go / no-go
+    decision (`decisions`, newest first) follows the verdict.
     """
     initiative = summary.initiative
     tier = framework.tier_info(summary.tier)
@@ -175,6 +184,7 @@ def build_summary_messages(summary: Summary, framework: Framework, *,
             f"Risk tier: {tier.label} · {summary.answered} of {summary.total} questions answered · "
             f"business owner <@{initiative.business_owner_id}> · technical owner <@{initiative.technical_owner_id}>"
         ),
+        *packed_sections(decision_lines(initiative, list(decisions))),
         {"type": "divider"},
         *packed_sections(["*Status by area*", *(_area_line(p) for p in summary.areas)]),
     ]
@@ -223,11 +233,12 @@ def _condition_line(condition: Condition) -> str:
     )
 
 
-def build_status_message(state: ReviewState) -> tuple[str, list[dict]]:
-    """Progress per area, and a menu to go back to any question (one menu per 100 questions)."""
+def build_status_message(state: ReviewState, *, decisions: Sequence[GoDecision] = ()) -> tuple[str, list[dict]]:
+    """Progress per area, the go / no-go decision, and a menu to go back to any question (one per 100 questions)."""
     name = from_plain(state.initiative.name)
     lines = [f"*{name}*: {state.answered} of {len(state.questions)} questions answered"]
     lines += [_area_line(p) for p in state.areas()]
+    lines += decision_lines(state.initiative, list(decisions))
     blocks = packed_sections(lines)
     questions = state.questions
     for start in range(0, len(questions), MAX_OPTIONS):

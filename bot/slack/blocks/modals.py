@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from bot.domain.baseline import BaselineInput
 from bot.domain.initiatives import NAME_MAX
 from bot.framework import Framework, Question
+from bot.slack.blocks.adoption import build_baseline_inputs
+from bot.slack.blocks.limits import section
 from bot.slack.blocks.messages import status_label
 from bot.slack.ids import Field, View
 from bot.text import from_plain, shorten
@@ -79,6 +82,10 @@ def build_intake_modal(framework: Framework, *, name: str, channel_id: str, team
             _input(Field.RISK_TIER, "Risk tier: harm if it is wrong", {"type": "radio_buttons", "options": tier_options}),
             _input(Field.CHANNEL, "Team channel for updates", channel_select),
             _input(Field.GO_LIVE, "Go/no-go date", {"type": "datepicker"}, optional=True),
+            {"type": "divider"},
+            section("*Adoption scorecard*: the process before the AI, and the metrics its adoption is judged by. "
+                    "Fill in what you know now, the rest later with `/readiness baseline <name>`."),
+            *build_baseline_inputs(BaselineInput()),
         ],
     }
 

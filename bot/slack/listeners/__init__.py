@@ -4,7 +4,7 @@ from slack_bolt import App
 
 from bot.slack.authorization import CHANNEL_MEMBERS
 from bot.slack.channel_members import ChannelMembers
-from bot.slack.listeners import actions, adoption, approvals, catch_all, commands, events, views
+from bot.slack.listeners import actions, adoption, approvals, catch_all, commands, events, pilot, views
 
 
 def register(app: App) -> None:
@@ -19,6 +19,7 @@ def register(app: App) -> None:
     actions.register(app)
     approvals.register(app)
     adoption.register(app)
+    pilot.register(app)
     views.register(app)
     events.register(app)
     catch_all.register(app)  # last: acknowledges whatever nothing else handled

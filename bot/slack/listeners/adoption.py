@@ -31,8 +31,9 @@ def open_report_form(client, trigger_id: str, initiative_id: int, week_start: da
                                  framework=services.framework)
         shown = [(c.label, (state.evidence_for(c.question) or [None])[-1]) for c in services.framework.scorecard_context]
         lines = blocks.build_context_lines([(label, e.text if e else None) for label, e in shown])
-        baseline = adoption.trend(initiative_id, week_start, session=session).baseline
-        view = blocks.build_report_modal(initiative, week_start, context_lines=lines, baseline=baseline)
+        trend = adoption.trend(initiative_id, week_start, session=session)
+        view = blocks.build_report_modal(initiative, week_start, context_lines=lines, baseline=trend.baseline,
+                                         before_ai=trend.before_ai)
     client.views_open(trigger_id=trigger_id, view=view)
 
 

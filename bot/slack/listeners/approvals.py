@@ -1,4 +1,5 @@
-"""Release approval: the request form, Approve and Reject buttons, the reject reason."""
+"""Release approval: the request form; Approve (with its form where waivers or "Not ready" need a rationale),
+Request changes and Reject, each with its form."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ def handle_request_submission(ack, body: dict, view: dict, client, context) -> N
                 initiative, session=session, framework=services.framework, policy=services.policy,
                 requested_by=user_id, waivers=waivers, now=services.clock.now(),
                 approvals_channel=services.approvals_channel or initiative.channel_id,
+                is_member=Membership(client, services).is_member,
             )
     except approvals.RequestErrors as invalid:
         general = invalid.errors.pop("", None)
@@ -67,24 +69,88 @@ def handle_request_submission(ack, body: dict, view: dict, client, context) -> N
 
 
 def handle_approve(ack, body: dict, action: dict, client, respond, context) -> None:
+    """One click approves where there is nothing to weigh; with waivers or at "Not ready", the approve form."""
     ack()
-    _decide(body, action, client, respond, context, Outcome.APPROVED, reason=None)
+    services: Services = context["services"]
+    request_id, user_id = int(action["value"]), body["user"]["id"]
+    membership = Membership(client, services)
+    with services.session() as session:
+        view = approvals.load_view(request_id, session=session, framework=services.framework, policy=services.policy)
+    if not view.needs_rationale:
+        _decide(body, action, client, respond, context, Outcome.APPROVED, reason=None)
+        return
+    if _refused(body, action, client, respond, context, outcome=Outcome.APPROVED.value):
+        return
+    roles = approvals.roles_of(view, user_id, policy=services.policy, is_member=membership.is_member)
+    client.views_open(trigger_id=body["trigger_id"], view=blocks.build_approve_modal(view, roles))
+
+
+def handle_approve_submission(ack, body: dict, view: dict, client, context) -> None:
+    """The rationale and each waiver's accept or decline; the form shows what is missing, and nothing is recorded."""
+    services: Services = context["services"]
+    request_id, rationale, choices = blocks.read_approve_modal(view)
+    user_id = body["user"]["id"]
+    try:
+        with services.session() as session:
+            result = approvals.decide(
+                request_id, Outcome.APPROVED, user_id=user_id, reason=None, rationale=rationale, waivers=choices,
+                session=session, framework=services.framework, policy=services.policy,
+                is_member=Membership(client, services).is_member, now=services.clock.now(),
+            )
+    except approvals.DecisionErrors as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    ack()
+    _after(result, client, services, user_id, respond=None)
+
+
+def handle_changes_button(ack, body: dict, action: dict, client, respond, context) -> None:
+    """Check first that this person may decide, then ask what must change."""
+    ack()
+    if _refused(body, action, client, respond, context, outcome="changes_requested"):
+        return
+    view = approval_flow.load(context["services"], int(action["value"]))
+    client.views_open(trigger_id=body["trigger_id"],
+                      view=blocks.build_changes_modal(view.request.id, view.initiative.name))
+
+
+def handle_changes_submission(ack, body: dict, view: dict, client, context) -> None:
+    services: Services = context["services"]
+    request_id, what = blocks.read_changes_modal(view)
+    user_id = body["user"]["id"]
+    try:
+        with services.session() as session:
+            result = approvals.request_changes(
+                request_id, user_id=user_id, what=what, session=session, framework=services.framework,
+                policy=services.policy, is_member=Membership(client, services).is_member,
+            )
+    except approvals.DecisionErrors as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    ack()
+    _after(result, client, services, user_id, respond=None)
 
 
 def handle_reject_button(ack, body: dict, action: dict, client, respond, context) -> None:
     """Check first that this person may decide, then ask for the reason."""
     ack()
+    if _refused(body, action, client, respond, context, outcome=Outcome.REJECTED.value):
+        return
+    view = approval_flow.load(context["services"], int(action["value"]))
+    client.views_open(trigger_id=body["trigger_id"], view=blocks.build_reject_modal(view.request.id,
+                                                                                   view.initiative.name))
+
+
+def _refused(body: dict, action: dict, client, respond, context, *, outcome: str) -> bool:
+    """Whether this person may not decide the request; if so they are told why (and the attempt is audited)."""
     services: Services = context["services"]
-    request_id = int(action["value"])
     with services.session() as session:
-        refused = approvals.may_decide(request_id, user_id=body["user"]["id"], session=session,
+        refused = approvals.may_decide(int(action["value"]), user_id=body["user"]["id"], session=session,
                                        framework=services.framework, policy=services.policy,
-                                       is_member=Membership(client, services).is_member)
-        view = approvals.load_view(request_id, session=session, framework=services.framework, policy=services.policy)
+                                       is_member=Membership(client, services).is_member, outcome=outcome)
     if refused:
         respond(text=refused, response_type="ephemeral", replace_original=False)
-        return
-    client.views_open(trigger_id=body["trigger_id"], view=blocks.build_reject_modal(request_id, view.initiative.name))
+    return refused is not None
 
 
 def handle_reject_submission(ack, body: dict, view: dict, client, context) -> None:
@@ -105,22 +171,25 @@ def _decide(body: dict, action: dict, client, respond, context, outcome: Outcome
             framework=services.framework, policy=services.policy,
             is_member=Membership(client, services).is_member, now=services.clock.now(),
         )
+    _after(result, client, services, user_id, respond=respond)
+
+
+def _after(result: approvals.DecisionResult, client, services: Services, user_id: str, *, respond) -> None:
     if result.refused:
         if respond:
             respond(text=result.refused, response_type="ephemeral", replace_original=False)
         else:
             delivery.tell(client, user=user_id, channel=None, text=result.refused)
         return
-    if not result.recorded:
-        return  # a second click by the same approver, or a request already decided
-    approval_flow.refresh(client, services, result.view.request.id)
-    if result.completed:
-        approval_flow.announce_outcome(client, result.view)
+    approval_flow.after_decision(client, services, result, user_id)
 
 
 def register(app: App) -> None:
     app.action(Action.REQUEST_RELEASE)(reports_errors(handle_request_button))
     app.action(Action.APPROVE)(reports_errors(handle_approve))
     app.action(Action.REJECT)(reports_errors(handle_reject_button))
+    app.action(Action.REQUEST_CHANGES)(reports_errors(handle_changes_button))
+    app.view(View.APPROVE)(reports_errors(handle_approve_submission))
+    app.view(View.REQUEST_CHANGES)(reports_errors(handle_changes_submission))
     app.view(View.RELEASE_REQUEST)(reports_errors(handle_request_submission))
     app.view(View.REJECT_REASON)(reports_errors(handle_reject_submission))

@@ -9,6 +9,7 @@ from slack_bolt import App
 
 from bot.ai.overrides import month_overrides
 from bot.ai.usage import month_usage
+from bot.domain import go_decisions
 from bot.domain.access import Attempt
 from bot.domain.initiatives import (
     WEEKDAYS,
@@ -27,6 +28,7 @@ from bot.slack.blocks import messages, modals
 from bot.slack.failures import reports_errors
 from bot.slack.listeners.adoption import open_report_form
 from bot.slack.listeners.approvals import open_request_form
+from bot.slack.listeners.pilot import open_baseline_form, open_decision_form, open_edit_form
 from bot.text import from_plain
 from storage.models import Initiative
 
@@ -76,7 +78,21 @@ def _help(command, args, client, services) -> Reply:
 
 
 def _status(command, state: ReviewState, client, services) -> Reply:
-    return Reply(*messages.build_status_message(state))
+    with services.session() as session:
+        decisions = go_decisions.history(state.initiative.id, session=session)
+    return Reply(*messages.build_status_message(state, decisions=decisions))
+
+
+def _edit(command, state: ReviewState, client, services) -> None:
+    open_edit_form(client, command["trigger_id"], state.initiative.id, command["user_id"], services)
+
+
+def _decide(command, state: ReviewState, client, services) -> None:
+    open_decision_form(client, command["trigger_id"], state.initiative.id, command["user_id"], services)
+
+
+def _baseline(command, state: ReviewState, client, services) -> None:
+    open_baseline_form(client, command["trigger_id"], state.initiative.id, services)
 
 
 def _summary(command, state: ReviewState, client, services) -> Reply:
@@ -145,7 +161,9 @@ WORKSPACE_COMMANDS = {"": _start, "new": _new, "start": _new, "help": _help, "sc
                       "ai": _ai_switch, "usage": _usage}
 NAMED_COMMANDS = {"status": (_status, Attempt.STATUS), "summary": (_summary, Attempt.SUMMARY),
                   "continue": (_continue, Attempt.CONTINUE), "release": (_release, Attempt.RELEASE),
-                  "report": (_report, Attempt.REPORT), "retire": (_retire, Attempt.RETIRE)}
+                  "report": (_report, Attempt.REPORT), "retire": (_retire, Attempt.RETIRE),
+                  "edit": (_edit, Attempt.EDIT), "decide": (_decide, Attempt.DECIDE),
+                  "baseline": (_baseline, Attempt.BASELINE)}
 
 
 def register(app: App) -> None:

@@ -6,10 +6,12 @@ import json
 
 from slack_bolt import App
 
+from bot.domain import baseline
 from bot.domain.initiatives import IntakeErrors, create_initiative
 from bot.domain.progress import ReviewState
 from bot.services import Services
 from bot.slack import conversation
+from bot.slack.blocks.adoption import read_baseline
 from bot.slack.blocks.modals import read_intake
 from bot.slack.failures import reports_errors
 from bot.slack.ids import View
@@ -19,11 +21,19 @@ def handle_intake(ack, body: dict, view: dict, client, context) -> None:
     """Validate in the ack (field errors stay in the modal), then start the review in the channel."""
     services: Services = context["services"]
     user_id = body["user"]["id"]
-    form = read_intake(view, user_id=user_id)
+    form, scorecard = read_intake(view, user_id=user_id), read_baseline(view)
     try:
         with services.session() as session:
-            _, review = create_initiative(form, session=session, framework=services.framework,
-                                          now=services.clock.now())
+            wrong = baseline.problems(scorecard)  # the adoption scorecard's optional fields
+            try:
+                _, review = create_initiative(form, session=session, framework=services.framework,
+                                              now=services.clock.now())
+            except IntakeErrors as invalid:
+                raise IntakeErrors({**wrong, **invalid.errors}) from None
+            if wrong:
+                raise IntakeErrors(wrong)
+            if not scorecard.empty:
+                baseline.record(review.initiative_id, scorecard, user_id=user_id, session=session)
     except IntakeErrors as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
