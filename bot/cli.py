@@ -25,8 +25,11 @@ def _run(_args: argparse.Namespace) -> None:
     from bot.runtime import start
 
     settings = load_settings()
+    if settings.oauth:
+        raise SettingsError("SLACK_CLIENT_ID is set, and installing in several workspaces needs HTTP mode: run "
+                            "`readiness-bot serve`, or remove SLACK_CLIENT_ID to use Socket Mode in one workspace.")
     settings.require("SLACK_APP_TOKEN")
-    app, _ = start(settings, required=("SLACK_BOT_TOKEN",))
+    app, _ = start(settings)
     logger.info("Readiness Bot is running in Socket Mode")
     SocketModeHandler(app, settings.slack_app_token).start()
 
@@ -36,10 +39,12 @@ def _serve(args: argparse.Namespace) -> None:
     from bot.slack.server import make_server
 
     settings = load_settings()
-    app, services = start(settings, required=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"))
+    app, services = start(settings, required=("SLACK_SIGNING_SECRET",))
     server = make_server(app, services, signing_secret=settings.slack_signing_secret, host=args.host,
                          port=args.port, gate_token=settings.gate_token)
     logger.info("Readiness Bot is serving on http://%s:%s/slack/events", args.host, server.effective_port)
+    if settings.oauth:
+        logger.info("Install it in a workspace from http://%s:%s/slack/install", args.host, server.effective_port)
     server.run()
 
 
@@ -65,11 +70,56 @@ def _gate(args: argparse.Namespace) -> int:
     return 0 if result.allowed else 1
 
 
+def _gather(args: argparse.Namespace, *, chart: bool = False) -> tuple[dict, bytes | None]:
+    """Everything stored for the initiative named (bot/domain/dossier.py), and its adoption chart if asked."""
+    from bot.clock import SystemClock
+    from bot.domain.dossier import dossier
+    from bot.domain.export import adoption_chart
+    from bot.domain.initiatives import find_anywhere
+    from bot.framework import load_framework
+    from storage.db import make_engine, session_scope
+
+    settings = load_settings()
+    framework = load_framework(settings.framework_path)
+    now = SystemClock().now()
+    with session_scope(make_engine(settings.database_url), now=now) as session:
+        initiative = find_anywhere(args.name, team_id=args.team, session=session)
+        record = dossier(initiative, session=session, framework=framework, now=now)
+        png = adoption_chart(initiative.id, initiative.name, session=session) if chart else None
+    return record, png
+
+
+def _show(args: argparse.Namespace) -> None:
+    from bot.domain.export import to_json
+
+    print(to_json(_gather(args)[0]), end="")
+
+
+def _export(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from bot.domain.export import Format, report_files
+
+    record, png = _gather(args, chart=bool(args.out) and args.format == Format.MD)
+    report, *beside = report_files(record, Format(args.format), chart_png=png)
+    if not args.out:
+        sys.stdout.buffer.write(report.content)
+        return
+    out = Path(args.out)
+    try:
+        out.write_bytes(report.content)
+        for extra in beside:
+            (out.parent / extra.filename).write_bytes(extra.content)
+    except OSError as problem:
+        raise UserFacingError(f"cannot write {problem.filename or out}: {problem.strerror}") from None
+    print(f"Wrote {out}" + "".join(f" and {out.parent / extra.filename}" for extra in beside) + ".")
+
+
 def _remind(_args: argparse.Namespace) -> None:
     from bot.runtime import start
     from bot.slack.approval_flow import run_sweep
 
-    app, services = start(load_settings(), required=("SLACK_BOT_TOKEN",))
+    app, services = start(load_settings())
     for line in run_sweep(app.client, services) or ["nothing to remind or expire"]:
         print(line)
 
@@ -78,7 +128,7 @@ def _nudge(args: argparse.Namespace) -> None:
     from bot.runtime import start
     from bot.slack.nudge_sender import run
 
-    app, services = start(load_settings(), required=("SLACK_BOT_TOKEN",), clock=_clock(args.at))
+    app, services = start(load_settings(), clock=_clock(args.at))
     at = services.clock.now().isoformat(timespec="minutes")
     for line in run(app.client, services) or [f"nothing to send at {at}"]:
         print(line, flush=True)
@@ -91,7 +141,7 @@ def _scheduler(args: argparse.Namespace) -> None:
     from bot.runtime import start
     from bot.slack import approval_flow, nudge_sender
 
-    app, services = start(load_settings(), required=("SLACK_BOT_TOKEN",))
+    app, services = start(load_settings())
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     logger.info("Scheduler running: nudges and approval reminders every %s s", args.every)
@@ -134,6 +184,18 @@ def parser() -> argparse.ArgumentParser:
     gate.add_argument("name", help="the initiative's name")
     gate.add_argument("--team", help="the Slack team id, when the name exists in several workspaces")
     gate.set_defaults(func=_gate)
+    show = commands.add_parser("show", help="everything stored for an initiative, for scripts, audits and checks")
+    show.add_argument("name", help="the initiative's name")
+    show.add_argument("--json", action="store_true", required=True, help="print it as JSON (the only format yet)")
+    show.add_argument("--team", help="the Slack team id, when the name exists in several workspaces")
+    show.set_defaults(func=_show)
+    export = commands.add_parser("export", help="the audit report of an initiative: Markdown, CSV or JSON")
+    export.add_argument("name", help="the initiative's name")
+    export.add_argument("--format", choices=["md", "csv", "json"], default="md",
+                        help="md: the report to read; csv: one row per answer history entry; json: as `show --json`")
+    export.add_argument("--out", help="write to this file (for md, the adoption chart goes beside it); else stdout")
+    export.add_argument("--team", help="the Slack team id, when the name exists in several workspaces")
+    export.set_defaults(func=_export)
     commands.add_parser("remind", help="remind pending release approvers, expire old requests").set_defaults(
         func=_remind)
     nudge = commands.add_parser("nudge", help="send the weekly check-ins, digests and nudges due now, once")

@@ -1,4 +1,5 @@
-"""What the bot's handlers need besides Slack: the database, the clock, the framework, the approval policy."""
+"""What the bot's handlers need besides Slack: the database, the clock, the framework, the approval policy (and, when
+installed in several workspaces, where their tokens are kept)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from slack_sdk.oauth import InstallationStore
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -13,6 +15,8 @@ from bot.ai.assist import Assistant
 from bot.approval_policy import ApprovalPolicy
 from bot.clock import Clock, SystemClock
 from bot.framework import Framework
+from bot.portfolio_formula import PortfolioFormula, load_portfolio
+from bot.slack.home_memory import HomeMemory
 from storage.db import session_scope
 
 
@@ -24,6 +28,9 @@ class Services:
     approvals_channel: str = ""
     assistant: Assistant | None = None  # only with an OpenAI key
     clock: Clock = field(default_factory=SystemClock)
+    installations: InstallationStore | None = None  # only in OAuth mode: each workspace's bot token
+    portfolio: PortfolioFormula = field(default_factory=load_portfolio)  # how the portfolio ranks
+    home: HomeMemory = field(default_factory=HomeMemory, compare=False, repr=False)  # App Home's, while the app runs
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -12,11 +12,16 @@ from dotenv import load_dotenv
 from bot.ai.assist import Structured
 from bot.approval_policy import DEFAULT_POLICY_PATH
 from bot.framework import DEFAULT_FRAMEWORK_PATH
+from bot.portfolio_formula import DEFAULT_PORTFOLIO_PATH
 
 SLACK_API_URL = "https://slack.com/api/"
 WHERE = {
     "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-…) under OAuth & Permissions at https://api.slack.com/apps",
     "SLACK_SIGNING_SECRET": "the Signing Secret under Basic Information at https://api.slack.com/apps",
+    "SLACK_CLIENT_SECRET": (
+        "the Client Secret under Basic Information > App Credentials at https://api.slack.com/apps "
+        "(or unset SLACK_CLIENT_ID to run in one workspace with SLACK_BOT_TOKEN)"
+    ),
     "SLACK_APP_TOKEN": (
         "an app-level token (xapp-…) with connections:write under Basic Information > App-Level Tokens "
         "at https://api.slack.com/apps (or use `readiness-bot serve` for HTTP mode)"
@@ -37,6 +42,7 @@ class Settings:
     slack_api_url: str
     framework_path: Traversable
     policy_path: Traversable = DEFAULT_POLICY_PATH
+    portfolio_path: Traversable = DEFAULT_PORTFOLIO_PATH
     approvals_channel: str = ""
     gate_token: str = field(default="", repr=False)
     openai_api_key: str = field(default="", repr=False)
@@ -44,6 +50,17 @@ class Settings:
     openai_model: str = "gpt-4o-mini"
     ai_budget_seconds: float = 20.0
     openai_structured: Structured = Structured.AUTO
+    slack_client_id: str = ""  # set: OAuth mode, installed in several workspaces, each with its own bot token
+    slack_client_secret: str = field(default="", repr=False)
+
+    @property
+    def oauth(self) -> bool:
+        """Installed through the OAuth flow (Bolt then ignores a single bot token, so one mode is chosen here)."""
+        return bool(self.slack_client_id)
+
+    def credentials(self) -> tuple[str, ...]:
+        """What the bot needs to act in Slack: the app's client secret in OAuth mode, else the single bot token."""
+        return ("SLACK_CLIENT_SECRET",) if self.oauth else ("SLACK_BOT_TOKEN",)
 
     def require(self, *names: str) -> None:
         for name in names:
@@ -55,6 +72,10 @@ def load_settings(env_file: str | None = ".env") -> Settings:
     if env_file:
         load_dotenv(env_file)
     api_url = os.environ.get("SLACK_API_URL") or SLACK_API_URL
+    client_id = os.environ.get("SLACK_CLIENT_ID", "")
+    if not client_id and "SLACK_CLIENT_SECRET" in os.environ:  # even empty: with both names there, Bolt turns OAuth
+        raise SettingsError("SLACK_CLIENT_ID is not set but SLACK_CLIENT_SECRET is: to install in several workspaces "
+                            "give both (Basic Information > App Credentials), or remove SLACK_CLIENT_SECRET.")
     return Settings(
         slack_bot_token=os.environ.get("SLACK_BOT_TOKEN", ""),
         slack_signing_secret=os.environ.get("SLACK_SIGNING_SECRET", ""),
@@ -63,6 +84,7 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
         framework_path=_own_file("READINESS_FRAMEWORK", DEFAULT_FRAMEWORK_PATH),
         policy_path=_own_file("READINESS_APPROVAL_POLICY", DEFAULT_POLICY_PATH),
+        portfolio_path=_own_file("READINESS_PORTFOLIO", DEFAULT_PORTFOLIO_PATH),
         approvals_channel=os.environ.get("READINESS_APPROVALS_CHANNEL", ""),
         gate_token=os.environ.get("READINESS_GATE_TOKEN", ""),
         openai_api_key=os.environ.get("OPENAI_API_KEY", ""),
@@ -70,6 +92,8 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         openai_model=os.environ.get("OPENAI_MODEL") or "gpt-4o-mini",
         ai_budget_seconds=_positive(os.environ.get("READINESS_AI_BUDGET_SECONDS"), 20.0),
         openai_structured=_structured(os.environ.get("OPENAI_STRUCTURED")),
+        slack_client_id=client_id,
+        slack_client_secret=os.environ.get("SLACK_CLIENT_SECRET", ""),
     )
 
 

@@ -1,8 +1,12 @@
-"""Echoing what people wrote, safely: nothing the bot posts may ping anyone or break formatting."""
+"""Echoing what people wrote, safely: nothing the bot posts may ping anyone or break formatting, nor run as a
+formula in a spreadsheet."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from collections.abc import Iterable, Sequence
 
 _SLACK_MARKUP = re.compile(r"<([^<>]*)>")
 _UNBREAKABLE = re.compile(r"<[^<>]*>|&(?:[a-zA-Z]+|#\d+);")
@@ -59,3 +63,24 @@ def from_model(text: str, *, source: str) -> str:
         return match.group(0) if match.group(0) in source else "[link removed]"
 
     return from_plain(_URL.sub(keep_if_quoted, text))
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run as a formula (CSV injection)
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """A CSV file for spreadsheets (UTF-8 with a byte order mark); text people typed never runs as a formula.
+
+    None is an empty cell; a text cell starting with = + - @ (or a tab or carriage return) gets a leading '.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([_csv_cell(cell) for cell in row] for row in rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _csv_cell(cell: object) -> object:
+    if cell is None:
+        return ""
+    return f"'{cell}" if isinstance(cell, str) and cell.startswith(_FORMULA_START) else cell

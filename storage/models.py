@@ -62,6 +62,10 @@ class InitiativeBase(SQLModel):
     risk_tier: str = Field(max_length=10)
     channel_id: str = Field(max_length=32)
     go_live_date: date | None = None
+    # the portfolio's scoring matrix, 1 to 5 each (all three or none); asked at intake or with /readiness score
+    value_score: int | None = None
+    feasibility_score: int | None = None
+    risk_score: int | None = None
 
 
 class Initiative(InitiativeBase, table=True):
@@ -74,6 +78,8 @@ class Initiative(InitiativeBase, table=True):
     created_at: datetime = _ts_column()
     retired_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     snoozed_until: date | None = None
+    scored_by: str | None = Field(default=None, max_length=32)  # who gave the current scores, and when
+    scored_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class InitiativeCreate(InitiativeBase):
@@ -373,3 +379,29 @@ class ModelCall(SQLModel, table=True):
     latency_ms: int = 0
     outcome: str = Field(max_length=20)
     created_at: datetime = _ts_column()
+
+
+class Installation(SQLModel, table=True):
+    """The app installed in a workspace through the OAuth flow (only when SLACK_CLIENT_ID is set): the newest
+    install replaces the last. The bot token is a secret: it is in no repr and no log."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(unique=True, max_length=32)
+    enterprise_id: str | None = Field(default=None, max_length=32)  # the Enterprise Grid org the workspace is in
+    team_name: str = Field(default="", max_length=200)
+    app_id: str = Field(max_length=32)
+    bot_id: str = Field(max_length=32)
+    bot_user_id: str = Field(max_length=32)
+    bot_token: str = Field(max_length=200, repr=False)
+    bot_scopes: str = Field(default="", sa_type=Text)  # comma-separated, as Slack gives them
+    installed_by: str = Field(max_length=32)
+    installed_at: datetime = _ts_column()
+
+
+class OAuthState(SQLModel, table=True):
+    """A state handed out with the link to Slack's install page: the redirect back is taken once, before expiry."""
+
+    __tablename__ = "oauth_state"
+
+    state: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)

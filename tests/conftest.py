@@ -25,9 +25,11 @@ from bot.ai.assist import Assistant
 from bot.approval_policy import DEFAULT_POLICY_PATH, load_policy
 from bot.clock import FixedClock
 from bot.framework import DEFAULT_FRAMEWORK_PATH, load_framework
+from bot.portfolio_formula import DEFAULT_PORTFOLIO_PATH, load_portfolio
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import LISTENER_THREADS, build_app
+from bot.slack.installations import Installations
 from bot.slack.server import make_server
 from storage.db import make_engine, migrate
 from tests.fake_slack import FakeSlack
@@ -36,6 +38,7 @@ from tests.slack_requests import SIGNING_SECRET, SlackSender
 POSTGRES_URL = os.environ.get("READINESS_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("READINESS_REQUIRE_POSTGRES") == "1"
 GATE_TOKEN = "gate-token-for-tests"
+CLIENT_ID, CLIENT_SECRET = "1111111111.2222222222", "client-secret-for-tests"  # the app's, in OAuth mode
 START = datetime(2026, 6, 3, 15, 0, tzinfo=UTC)  # a Wednesday afternoon: the bot's clock when a test begins
 
 
@@ -140,11 +143,14 @@ class RunningBot:
     openai_url: str | None = None  # AI assist against a fake OpenAI server, when given
     ai_budget: float = 5.0
     clock: FixedClock = field(default_factory=lambda: FixedClock(START))
+    oauth: bool = False  # installed in several workspaces through the OAuth flow, instead of one bot token
+    portfolio_path: object = DEFAULT_PORTFOLIO_PATH  # how /readiness portfolio ranks
 
     def start(self) -> RunningBot:
         self.settings = Settings(
             slack_bot_token="xoxb-test-token", slack_signing_secret=SIGNING_SECRET, slack_app_token="",
             database_url=self.database_url, slack_api_url=self.fake.url, framework_path=self.framework_path,
+            slack_client_id=CLIENT_ID if self.oauth else "", slack_client_secret=CLIENT_SECRET if self.oauth else "",
         )
         self.engine = make_engine(self.database_url)
         assistant = Assistant(api_key="sk-test-key-not-real", base_url=self.openai_url, model="gpt-4o-mini",
@@ -152,7 +158,9 @@ class RunningBot:
                               clock=self.clock) if self.openai_url else None
         self.services = Services(engine=self.engine, framework=load_framework(self.framework_path),
                                  policy=load_policy(DEFAULT_POLICY_PATH), approvals_channel=self.approvals_channel,
-                                 assistant=assistant, clock=self.clock)
+                                 assistant=assistant, clock=self.clock,
+                                 installations=Installations(self.engine, self.clock) if self.oauth else None,
+                                 portfolio=load_portfolio(self.portfolio_path))
         self.executor = TrackingExecutor()
         self.app = build_app(self.settings, self.services, executor=self.executor)
         self.server = make_server(self.app, self.services, signing_secret=SIGNING_SECRET, host="127.0.0.1", port=0,
@@ -206,3 +214,9 @@ def ai_bot(engine, database_url, fake_slack, fake_openai, clock):
     running = RunningBot(database_url, fake_slack, openai_url=fake_openai.url, ai_budget=3.0, clock=clock).start()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def owners_in_new_york(fake_slack):
+    """The business owners U200–U209 live in New York."""
+    fake_slack.timezones.update({f"U20{i}": "America/New_York" for i in range(10)})

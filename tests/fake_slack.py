@@ -46,6 +46,7 @@ class FakeSlack:
         self.members_page = 100  # conversations.members returns at most this many a page, however many are asked
         self.timezones: dict[str, str] = {}  # users.info answers with these (else the fixture's)
         self.uploads: list[bytes] = []  # file contents sent to upload URLs (files_upload_v2)
+        self.installs: dict[str, dict] = {}  # oauth.v2.access answers, by the code Slack gave the installer
         self.hanging = False
         self._hang_after: dict[str, int] = {}
         self._released = threading.Event()
@@ -80,6 +81,16 @@ class FakeSlack:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def allow_install(self, code: str, *, team_id: str, team_name: str, token: str, scope: str,
+                      installer: str = "U100") -> None:
+        """Someone approved the install in team_id on Slack's page: oauth.v2.access trades `code` for `token`, once,
+        answering as Slack does for an app with bot scopes only."""
+        self.installs[code] = {
+            "ok": True, "app_id": "A0READINESS", "authed_user": {"id": installer}, "scope": scope,
+            "token_type": "bot", "access_token": token, "bot_user_id": BOT_USER_ID,
+            "team": {"id": team_id, "name": team_name}, "enterprise": None, "is_enterprise_install": False,
+        }
 
     # --- faults -------------------------------------------------------------------------------
     def fail(self, method: str, error: str, *, times: int = 1) -> None:
@@ -161,6 +172,10 @@ class FakeSlack:
         if method == "auth.test":
             body = json.loads((FIXTURES / "api_auth_test_bot.json").read_text())
             return 200, {**body, "team_id": "T111", "user_id": BOT_USER_ID, "bot_id": BOT_ID}, {}
+        if method == "oauth.v2.access":
+            with self._lock:
+                answer = self.installs.pop(params.get("code", ""), None)
+            return 200, answer or {"ok": False, "error": "invalid_code"}, {}
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
             params["ts"] = ts
@@ -193,6 +208,15 @@ class FakeSlack:
             return 200, {"ok": True, "permalink": f"https://example.slack.com/archives/{params.get('channel')}/p{ts}"}, {}
         if method == "conversations.members":
             return self._members_page(params)
+        if method == "users.conversations":  # the channels whose member lists name the user
+            user = params.get("user", "")
+            channels = [{"id": channel, "is_channel": True, "is_private": channel.startswith("G")}
+                        for channel, members in self.channel_members.items() if user in members]
+            return self._page("channels", channels, params)
+        if method == "views.publish":
+            view = params.get("view")
+            view = json.loads(view) if isinstance(view, str) else view
+            return 200, {"ok": True, "view": {**view, "id": f"V{next(self._ts):08d}", "state": {"values": {}}}}, {}
         if method == "usergroups.users.list":
             users = self.usergroups.get(params.get("usergroup", ""))
             if users is None:
@@ -201,15 +225,24 @@ class FakeSlack:
         return 200, {"ok": True}, {}
 
     def _members_page(self, params: dict) -> tuple[int, dict, dict]:
-        """One page of a channel's members, with an opaque cursor to the next page ("" after the last)."""
+        """One page of a channel's members."""
         members = self.channel_members.get(params.get("channel", ""))
         if members is None:
             return 200, {"ok": False, "error": "channel_not_found"}, {}
+        return self._page("members", members, params)
+
+    def _page(self, key: str, items: list, params: dict) -> tuple[int, dict, dict]:
+        """One page of a list (at most members_page items), with an opaque cursor to the next ("" after the last)."""
         cursor = params.get("cursor") or ""
         start = int(base64.b64decode(cursor).decode().removeprefix("offset:")) if cursor else 0
         end = start + min(int(params.get("limit") or 100), self.members_page)
-        after = base64.b64encode(f"offset:{end}".encode()).decode() if end < len(members) else ""
-        return 200, {"ok": True, "members": members[start:end], "response_metadata": {"next_cursor": after}}, {}
+        after = base64.b64encode(f"offset:{end}".encode()).decode() if end < len(items) else ""
+        return 200, {"ok": True, key: items[start:end], "response_metadata": {"next_cursor": after}}, {}
+
+    def home(self, user: str) -> dict | None:
+        """The Home tab last published for the user (views.publish), if any."""
+        published = [c.params["view"] for c in self.calls_to("views.publish") if c.params.get("user_id") == user]
+        return published[-1] if published else None
 
     def _handler(self):
         fake = self

@@ -122,6 +122,22 @@ class SlackSender:
             action["value"] = value
         return self.interactive(payload)
 
+    def click_in_home(self, action_id: str, value: str, *, view: dict, user: str = "U100") -> Response:
+        """A block_actions payload for a button in the person's Home tab (`view`, as published): its container is the
+        view, and Slack sends no channel, no message and no response_url (derived from block_actions_button.json)."""
+        payload = copy.deepcopy(fixture("block_actions_button.json"))
+        for key in ("channel", "message", "response_url"):
+            del payload[key]
+        payload["user"].update(id=user, team_id=TEAM)
+        payload["team"]["id"] = TEAM
+        view = {**view, "id": view.get("id", "VHOME0001"), "team_id": TEAM, "hash": "1700000000.abcdef01"}
+        payload.update(container={"type": "view", "view_id": view["id"]}, view=view,
+                       trigger_id=f"{next(self._ids)}.222.xxx")
+        block = next(b["block_id"] for b in view["blocks"] if b["type"] == "actions" and any(
+            e.get("action_id") == action_id and e.get("value", "") == value for e in b["elements"]))
+        payload["actions"][0].update(action_id=action_id, block_id=block, value=value)
+        return self.interactive(payload)
+
     def submit_view(self, view: dict, values: dict, *, user: str = "U100") -> Response:
         """A view_submission for a modal the bot opened, with the given {block_id: element state}."""
         payload = copy.deepcopy(fixture("view_submission.json"))
@@ -143,6 +159,12 @@ class SlackSender:
         envelope["event_id"] = event_id or f"Ev{uuid.uuid4().hex[:12].upper()}"
         headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else None
         return self.post(json.dumps(envelope), "application/json", headers=headers)
+
+    def home_opened(self, *, user: str = "U100", tab: str = "home") -> Response:
+        """app_home_opened: the person opened the app's Home tab (with the view published before) or Messages tab."""
+        name = "events_app_home_opened.json" if tab == "home" else "events_app_home_opened_messages_tab_org.json"
+        event = {**fixture(name)["event"], "user": user, "channel": "D" + user[1:]}
+        return self.event(event)
 
     def thread_reply(self, text: str, *, thread_ts: str, user: str = "U100", channel: str = CHANNEL,
                      event_id: str | None = None, retry_num: int | None = None) -> Response:

@@ -10,9 +10,9 @@ from sqlmodel import Session, select
 
 from bot.slack.ids import Action
 from storage.models import AuditEvent, Baseline, Initiative, Scorecard
+from tests.nudge_driver import dms_to, monday, run
 from tests.review_driver import ReviewDriver, intake_values
 from tests.slack_requests import CHANNEL
-from tests.test_adoption_nudges import dms_to, monday, owners_in_new_york, run  # noqa: F401 (a fixture)
 
 NAME = "Invoice assistant"
 OWNER = "U201"

@@ -9,13 +9,11 @@ import threading
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlmodel import Session, select
 
 from bot.domain import adoption
 from bot.domain.initiatives import create_initiative
 from bot.domain.nudges import Kind
-from bot.slack import nudge_sender
 from bot.slack.ids import Action
 from storage.models import (
     Initiative,
@@ -25,30 +23,12 @@ from storage.models import (
     Review,
     Scorecard,
 )
-from tests.conftest import START, RunningBot
+from tests.conftest import RunningBot
+from tests.nudge_driver import NEW_YORK, dms_to, monday, run
 from tests.review_driver import ReviewDriver
 from tests.slack_requests import CHANNEL, fixture
 
-NEW_YORK = ZoneInfo("America/New_York")
 CLI = os.path.join(os.path.dirname(sys.executable), "readiness-bot")
-
-
-def monday(hour: int, minute: int = 5, *, weeks: int = 1) -> datetime:
-    """A Monday at this New York time, `weeks` Mondays after the test's start (a Wednesday)."""
-    start = START.astimezone(NEW_YORK).date()
-    day = start + timedelta(days=(7 - start.weekday()) % 7 or 7) + timedelta(weeks=weeks - 1)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=NEW_YORK)
-
-
-@pytest.fixture
-def owners_in_new_york(fake_slack):
-    fake_slack.timezones.update({f"U20{i}": "America/New_York" for i in range(10)})
-
-
-def run(bot, at: datetime, interval: float = 0.0) -> list[str]:
-    """The weekly run, as the scheduler would do it at that instant."""
-    bot.clock.set(at)
-    return nudge_sender.run(bot.app.client, bot.services, interval=interval)
 
 
 def weekly(lines: list[str]) -> list[str]:
@@ -61,11 +41,6 @@ def add_initiative(bot, name: str, owner: str, *, channel: str = CHANNEL, go_liv
                             technical_owner_id="U300", risk_tier="low", channel_id=channel, go_live_date=go_live)
     with bot.services.session() as session:
         return create_initiative(form, session=session, framework=bot.services.framework, now=bot.clock.now())[0].id
-
-
-def dms_to(bot, user: str) -> list[dict]:
-    channel = "D" + user.lstrip("UW")
-    return bot.fake.posts(channel=channel)
 
 
 def report(bot, initiative_id: int, week: date, **numbers):

@@ -15,7 +15,14 @@ from bot.slack.blocks.messages import (
 )
 from bot.slack.ids import Action, question_ref
 from storage.models import AnswerStatus, Initiative
-from tests.builders import BUSINESS_OWNER, REVIEW_ID, TECHNICAL_OWNER, huge_framework, make_initiative, make_state
+from tests.builders import (
+    BUSINESS_OWNER,
+    REVIEW_ID,
+    TECHNICAL_OWNER,
+    huge_framework,
+    make_initiative,
+    make_state,
+)
 
 
 @pytest.fixture(scope="module")

@@ -41,7 +41,10 @@ def test_manifest_declares_what_the_app_uses():
                                                               "groups:history", "channels:read", "groups:read",
                                                               "im:write", "usergroups:read", "users:read",
                                                               "files:write"}
-    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"message.channels", "message.groups"}
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_home_opened", "message.channels",
+                                                                               "message.groups"}
+    assert manifest["features"]["app_home"] == {"home_tab_enabled": True, "messages_tab_enabled": True,
+                                                "messages_tab_read_only_enabled": False}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
 
 

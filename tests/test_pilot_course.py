@@ -22,6 +22,7 @@ from storage.models import (
     Review,
     ReviewStatus,
 )
+from tests.nudge_driver import monday, run
 from tests.review_driver import (
     BUSINESS,
     EVIDENCE_REPLIES,
@@ -33,7 +34,6 @@ from tests.review_driver import (
     request_release,
 )
 from tests.slack_requests import CHANNEL
-from tests.test_adoption_nudges import monday, owners_in_new_york, run  # noqa: F401 (a fixture)
 
 NAME = "Invoice assistant"
 

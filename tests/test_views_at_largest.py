@@ -1,7 +1,7 @@
 """Every message and modal the bot sends, at its largest, within Slack's limits and free of bad copy.
 
 Largest means: a high-tier review with every question unmet, every blocker waived, an 80-character name,
-and every text people type at the longest the bot accepts. The bot has no Home tab.
+and every text people type at the longest the bot accepts; the Home tab with a full page of such initiatives.
 """
 
 from __future__ import annotations
@@ -13,30 +13,13 @@ from functools import cache
 
 import pytest
 import yaml
+from slack_sdk.errors import SlackApiError
 
 from bot.ai.assist import Assessment
 from bot.approval_policy import DEFAULT_POLICY_PATH, ApprovalPolicy, load_policy
 from bot.domain.adoption import Trend
 from bot.domain.answering import Step
 from bot.domain.approvals import RequestView, RoleStatus
-from bot.domain.initiatives import NAME_MAX
-from bot.domain.summary import summarize
-from bot.framework import DEFAULT_FRAMEWORK_PATH, Framework, load_framework
-from bot.slack.ai_flow import build_proposal
-from bot.slack.blocks import adoption, approvals, messages, modals
-from bot.slack.blocks.adoption import STALE_TEXTS
-from bot.text import from_plain
-from storage.models import (
-    AnswerStatus,
-    ChangeRequest,
-    Decision,
-    Outcome,
-    ReleaseRequest,
-    RequestStatus,
-    Scorecard,
-    Waiver,
-    WaiverDecision,
-)
 from bot.domain.baseline import NAME_MAX as METRIC_NAME
 from bot.domain.baseline import UNIT_MAX as UNIT
 from bot.domain.baseline import BaselineInput
@@ -44,9 +27,44 @@ from bot.domain.changes import REASON_MAX as CHANGE_REASON
 from bot.domain.changes import Change
 from bot.domain.go_decisions import REASON_MAX as DECISION_REASON
 from bot.domain.go_decisions import Recorded
+from bot.domain.home import PAGE_SIZE, Card, Home
+from bot.domain.initiatives import NAME_MAX
+from bot.domain.portfolio import Entry as PortfolioEntry
+from bot.domain.portfolio import Portfolio
+from bot.domain.scores import Scores
+from bot.domain.stages import Stage, Standing
+from bot.domain.summary import summarize
+from bot.errors import SlackDeliveryError
+from bot.framework import DEFAULT_FRAMEWORK_PATH, Framework, Tier, load_framework
+from bot.portfolio_formula import load_portfolio
+from bot.slack import files
+from bot.slack.ai_flow import build_proposal
+from bot.slack.blocks import adoption, approvals, messages, modals
 from bot.slack.blocks import decisions as decisions_blocks
-from storage.models import Baseline, GoDecision, GoOutcome
-from tests.block_kit import FALLBACK_TEXT, copy_problems, message_problems, view_problems
+from bot.slack.blocks import portfolio as portfolio_blocks
+from bot.slack.blocks.adoption import STALE_TEXTS
+from bot.slack.blocks.home import build_home
+from bot.text import from_plain
+from storage.models import (
+    AnswerStatus,
+    Baseline,
+    ChangeRequest,
+    Decision,
+    GoDecision,
+    GoOutcome,
+    Outcome,
+    ReleaseRequest,
+    RequestStatus,
+    Scorecard,
+    Waiver,
+    WaiverDecision,
+)
+from tests.block_kit import (
+    FALLBACK_TEXT,
+    copy_problems,
+    message_problems,
+    view_problems,
+)
 from tests.builders import REVIEW_ID, WHEN, huge_framework, make_initiative, make_state
 
 NAME = ("Supplier invoice reply assistant for accounts payable in the EMEA shared services " * 2)[:NAME_MAX]
@@ -260,14 +278,71 @@ def _approvals(framework: Framework, policy: ApprovalPolicy) -> dict[str, Render
     return rendered
 
 
+def _home(framework: Framework) -> dict[str, Rendered]:
+    """A middle page of App Home, full of the largest cards: every blocker a gap, a release request to decide, the
+    largest numbers, everything due, every button; with the note that Slack would not list the person's channels."""
+    summary = summarize(_unmet(framework))
+    week = Scorecard(id=1, initiative_id=1, week_start=WEEK, active_users=1_000_000, repeat_users=1_000_000,
+                     hours_saved=99_999.5, cycle_time_minutes=99_999.5, feedback_count=100_000, escalations=100_000,
+                     incidents=100_000, reported_by=REQUESTER)
+    request = ReleaseRequest(id=9, initiative_id=1, review_id=REVIEW_ID, requested_by=REQUESTER, tier="high",
+                             verdict="Not ready", approvals_channel="C0APPROVALS", expires_at=WHEN)
+    cards = []
+    for number in range(PAGE_SIZE):
+        initiative = make_initiative("high", name=NAME)
+        initiative.id = number + 1
+        cards.append(Card(initiative, Stage.AWAITING_APPROVAL, met=0, asked=summary.total, gaps=summary.blockers,
+                          week=WEEK, scorecard=week, deciding=request, report_due=True, yours=len(summary.conditions),
+                          review_open=True))
+    full = Home(cards, page=3, pages=9, total=9 * PAGE_SIZE - 1, channels_known=False)
+    return {"home, a full page": Rendered(view=build_home(full, framework)),
+            "home, nothing yet": Rendered(view=build_home(Home([], 0, 1, 0, False), framework))}
+
+
+class _NoDM:
+    """A Slack client that may not open DMs: the portfolio then says why its CSV did not come."""
+
+    def conversations_open(self, **_):
+        raise SlackApiError("refused", {"ok": False, "error": "missing_scope"})
+
+
+def _portfolio(framework: Framework) -> dict[str, Rendered]:
+    """The portfolio of more initiatives than it lists, ranked and unscored, each with the longest name full of what
+    needs escaping, counts in the thousands, and the CSV not sent; one initiative alone; the score form."""
+    summary = summarize(_unmet(framework))
+    name = prose(NAME_MAX, "R&D <assist>")
+    entries = []
+    for number in range(1, 301):
+        initiative = make_initiative("high", name=name)
+        initiative.id, initiative.value_score, initiative.feasibility_score, initiative.risk_score = number, 5, 4, 3
+        entries.append(PortfolioEntry(initiative, Standing(Stage.AWAITING_APPROVAL, summary), 13.416407865))
+    unscored = [PortfolioEntry(e.initiative, e.standing, None) for e in entries]
+    crowd = {stage: 10_000 for stage in Stage}, {tier: 10_000 for tier in Tier}
+    try:
+        files.send_to(_NoDM(), REQUESTER, [], comment="")
+    except SlackDeliveryError as failed:
+        not_sent = str(failed)
+    formula = load_portfolio()
+    return {
+        "portfolio at its largest": Rendered(*portfolio_blocks.build_portfolio_message(
+            Portfolio(formula, entries, unscored, *crowd), csv_sent=not_sent)),
+        "portfolio of one": Rendered(*portfolio_blocks.build_portfolio_message(
+            Portfolio(formula, entries[:1], [], *crowd), csv_sent="The full list, as a CSV, is in your DM with me.")),
+        "score modal": Rendered(view=portfolio_blocks.build_score_modal(
+            NAME, 1, Scores(5, 5, 5), formula=formula.describe())),
+    }
+
+
 @cache
 def rendered() -> dict[str, Rendered]:
     framework = load_framework(DEFAULT_FRAMEWORK_PATH)
     huge = huge_framework()
     policy = load_policy()
-    everything = {**_review(framework), **_approvals(framework, policy), **_adoption(), **_pilot(framework, policy)}
+    everything = {**_review(framework), **_approvals(framework, policy), **_adoption(), **_pilot(framework, policy),
+                  **_home(framework)}
+    everything |= _portfolio(framework)
     everything |= {f"{name} (300 questions)": r for name, r in {**_review(huge), **_approvals(huge, policy),
-                                                                 **_pilot(huge, policy)}.items()}
+                                                                 **_pilot(huge, policy), **_home(huge)}.items()}
     return everything
 
 

@@ -5,17 +5,19 @@ A button's value or a command's name only says what to act on; this rule says wh
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session
 
 from bot.approval_policy import ApprovalPolicy
 from bot.domain import audit
 from bot.domain.approvals import OWNER_ROLES, IsMember
+from bot.framework import Tier
 from bot.text import from_plain
-from storage.models import Initiative
+from storage.models import Initiative, Workspace
 
 InChannel = Callable[[str, str], bool | None]  # (channel id, user id) -> a member or not; None: Slack would not say
 
@@ -36,6 +38,8 @@ class Attempt(StrEnum):
     EDIT = "change the risk tier or go/no-go date of"
     DECIDE = "record the go/no-go decision on"
     BASELINE = "set the adoption baseline of"
+    SCORE = "score"
+    EXPORT = "export the audit report of"
 
 
 @dataclass(frozen=True)
@@ -79,9 +83,26 @@ def refusal(
 
 def _approver(initiative: Initiative, user_id: str, policy: ApprovalPolicy, in_group: IsMember) -> bool:
     """Whether the person is in an approver group the initiative's tier names (owners are checked before)."""
-    tier = policy.for_tier(initiative.risk_tier)
-    roles = (*tier.approvers, *([tier.waivers_need] if tier.waivers_need else []))  # with who accepts waivers
-    return any(in_group(role, user_id) for role in roles if role not in OWNER_ROLES)
+    return any(in_group(role, user_id) for role in approver_groups(policy, initiative.risk_tier))
+
+
+def approver_groups(policy: ApprovalPolicy, tier: Tier | str) -> list[str]:
+    """The groups (not the owners) whose members approve at a tier, with the one that accepts waivers."""
+    rules = policy.for_tier(tier)
+    roles = (*rules.approvers, *([rules.waivers_need] if rules.waivers_need else []))
+    return [role for role in roles if role not in OWNER_ROLES]
+
+
+def seen_by(actor: Actor, *, channels: Collection[str], policy: ApprovalPolicy,
+            in_group: IsMember) -> ColumnElement[bool]:
+    """The rule above as a query condition on Initiative joined with its Workspace: the initiatives a person sees
+    (App Home, the portfolio): those of the channels they are in (`channels`), and, from their own workspace, those
+    they own or approve."""
+    tiers = [tier.value for tier in Tier
+             if any(in_group(role, actor.user_id) for role in approver_groups(policy, tier))]
+    owns_or_approves = or_(Initiative.business_owner_id == actor.user_id,
+                           Initiative.technical_owner_id == actor.user_id, Initiative.risk_tier.in_(tiers))
+    return or_(Initiative.channel_id.in_(list(channels)), and_(Workspace.team_id == actor.team_id, owns_or_approves))
 
 
 def record_refusal(refused: Refusal, initiative: Initiative, *, actor: Actor, attempt: Attempt,

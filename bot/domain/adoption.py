@@ -128,6 +128,17 @@ def current(initiative_id: int, week_start: date, *, session: Session) -> Scorec
     ).first()
 
 
+def currents(weeks: dict[int, date], *, session: Session) -> dict[int, Scorecard]:
+    """The current scorecard of each initiative for its week (`weeks`, by initiative id), in one query."""
+    if not weeks:
+        return {}
+    rows = session.exec(
+        select(Scorecard).where(Scorecard.initiative_id.in_(list(weeks)),
+                                Scorecard.week_start.in_(set(weeks.values()))).order_by(Scorecard.id)
+    ).all()
+    return {row.initiative_id: row for row in rows if weeks[row.initiative_id] == row.week_start}  # newest wins
+
+
 @dataclass(frozen=True)
 class Trend:
     """Twelve weeks of scorecards ending with `week_start` (None where nothing was reported)."""

@@ -339,14 +339,7 @@ def load_view(request_id: int, *, session: Session, framework: Framework, policy
             select(Decision).where(Decision.request_id == request_id, Decision.superseded_at.is_(None))
         ).all()
     }
-    roles = [
-        RoleStatus(role, policy.role_label(role), named_people(role, initiative, policy), active.get(role))
-        for role in policy.for_tier(request.tier).approvers
-    ]
-    if by := request.waivers_by:
-        people = tuple(p for p in named_people(by, initiative, policy) if p != request.requested_by)
-        roles.append(RoleStatus(WAIVERS_ROLE, f"{policy.role_label(by)}, for the waivers", people,
-                                active.get(WAIVERS_ROLE), drawn_from=by))
+    roles = role_statuses(request, initiative, policy, active)
     waiver_decisions = session.exec(
         select(WaiverDecision).where(WaiverDecision.request_id == request_id, WaiverDecision.superseded_at.is_(None))
         .order_by(WaiverDecision.id)
@@ -357,6 +350,20 @@ def load_view(request_id: int, *, session: Session, framework: Framework, policy
     evidence = {e.question_id: e.text for e in state.evidence}  # oldest first, so the latest wins
     return RequestView(request, initiative, summarize(state), list(waivers), roles, evidence,
                        list(waiver_decisions), list(changes))
+
+
+def role_statuses(request: ReleaseRequest, initiative: Initiative, policy: ApprovalPolicy,
+                  active: dict[str, Decision]) -> list[RoleStatus]:
+    """The request's required roles, each with its current decision (`active`, by role) if any."""
+    roles = [
+        RoleStatus(role, policy.role_label(role), named_people(role, initiative, policy), active.get(role))
+        for role in policy.for_tier(request.tier).approvers
+    ]
+    if by := request.waivers_by:
+        people = tuple(p for p in named_people(by, initiative, policy) if p != request.requested_by)
+        roles.append(RoleStatus(WAIVERS_ROLE, f"{policy.role_label(by)}, for the waivers", people,
+                                active.get(WAIVERS_ROLE), drawn_from=by))
+    return roles
 
 
 def named_people(role: str, initiative: Initiative, policy: ApprovalPolicy) -> tuple[str, ...]:
@@ -515,13 +522,25 @@ def _deciding(request_id: int, user_id: str, outcome: str, *, session: Session, 
 def _roles_for(view: RequestView, user_id: str, policy: ApprovalPolicy,
                is_member: IsMember) -> tuple[list[RoleStatus], str | None]:
     """The pending roles this person may fill, and why they are refused if none (None: nothing to say)."""
-    requester = view.request.requested_by == user_id
-    barred = requester and not policy.for_tier(view.request.tier).requester_may_approve
-    mine = [] if barred else [r for r in view.pending_roles() if _may_fill(r, user_id, is_member)
-                              and not (requester and r.role == WAIVERS_ROLE)]  # a second person, never the requester
+    mine = fillable(view.request, view.roles, user_id, policy, is_member)
     if mine or any(r.decision and r.decision.approver_id == user_id for r in view.roles):
         return mine, None  # an approver who already decided: a second click changes nothing
-    return [], _only_who(view, requester_barred=barred)
+    return [], _only_who(view, requester_barred=_barred(view.request, user_id, policy))
+
+
+def _barred(request: ReleaseRequest, user_id: str, policy: ApprovalPolicy) -> bool:
+    """Whether this person asked for the release at a tier where the requester may not approve it."""
+    return request.requested_by == user_id and not policy.for_tier(request.tier).requester_may_approve
+
+
+def fillable(request: ReleaseRequest, roles: list[RoleStatus], user_id: str, policy: ApprovalPolicy,
+             is_member: IsMember) -> list[RoleStatus]:
+    """The roles still pending that this person may decide for now (none for a requester barred from approving)."""
+    if _barred(request, user_id, policy):
+        return []
+    requester = request.requested_by == user_id
+    return [r for r in roles if r.decision is None and _may_fill(r, user_id, is_member)
+            and not (requester and r.role == WAIVERS_ROLE)]  # a second person, never the requester
 
 
 def may_decide(request_id: int, *, user_id: str, session: Session, framework: Framework,

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.clock import earliest_date
-from bot.domain import audit
+from bot.domain import audit, scores
 from bot.errors import FieldErrors, NotFoundError, UserFacingError
 from bot.framework import Framework, Tier
 from storage.db import moment
@@ -63,6 +63,7 @@ def validate_intake(form: InitiativeCreate, *, session: Session, now: datetime) 
         errors["channel_id"] = "Choose the team channel for updates."
     if form.go_live_date and form.go_live_date < earliest_date(now):  # past in every timezone
         errors["go_live_date"] = "The go/no-go date is in the past."
+    errors.update(scores.problems(scores.Scores.of(form), required=False))
     return errors
 
 
@@ -75,8 +76,9 @@ def create_initiative(
         raise IntakeErrors(errors)
     workspace = workspace_for(form.team_id, session=session)
     name = " ".join(form.name.split())
+    scored = {"scored_by": form.created_by, "scored_at": moment(session)} if scores.Scores.of(form).complete else {}
     initiative = Initiative.model_validate(
-        form, update={"name": name, "name_key": name_key(name), "workspace_id": workspace.id},
+        form, update={"name": name, "name_key": name_key(name), "workspace_id": workspace.id, **scored},
     )
     try:
         with session.begin_nested():

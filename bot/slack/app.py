@@ -6,6 +6,8 @@ import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
+from slack_bolt.oauth import OAuthFlow
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -15,18 +17,20 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack import failures, listeners, receipt
+from bot.slack import failures, installations, listeners, receipt
 
 logger = logging.getLogger(__name__)
 LISTENER_THREADS = 64  # acks wait for a free thread: keep this above the requests expected at once
 
 
-def build_client(settings: Settings) -> WebClient:
-    """A Web API client for SLACK_API_URL that waits out 429s and retries 5xx and dropped connections."""
+def build_client(settings: Settings, *, logger: logging.Logger | None = None) -> WebClient:
+    """A Web API client for SLACK_API_URL that waits out 429s and retries 5xx and dropped connections; with the
+    single bot token, or none in OAuth mode (each request, and each workspace the scheduler acts in, brings its own)."""
     return WebClient(
-        token=settings.slack_bot_token,
+        token=None if settings.oauth else settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=15,
+        logger=logger,
         retry_handlers=[
             RateLimitErrorRetryHandler(max_retry_count=3),
             ServerErrorRetryHandler(max_retry_count=2),
@@ -42,6 +46,8 @@ def build_app(
     executor = executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
     app = App(
         client=build_client(settings),
+        oauth_flow=_oauth_flow(settings, services) if settings.oauth else None,
+        user_facing_authorize_error_message=installations.NOT_INSTALLED,
         token_verification_enabled=verify_token,
         # Requests are verified before Bolt sees them (bot/slack/server.py), against the app's one clock, so no
         # unverified request reaches a listener or the error handler; Bolt's own check reads the wall clock and
@@ -56,6 +62,27 @@ def build_app(
         context["services"] = services
         next()
 
+    if settings.oauth:  # before the catch-all listener: app_uninstalled and tokens_revoked drop the workspace's token
+        app.enable_token_revocation_listeners()
     listeners.register(app)
     app.error(failures.handle_error)
     return app
+
+
+def _oauth_flow(settings: Settings, services: Services) -> OAuthFlow:
+    """GET /slack/install and /slack/oauth_redirect, with the installations and states in the bot's database.
+
+    The code is traded for the token by a client whose logger stays above DEBUG: at DEBUG slack_sdk logs every
+    response body, and oauth.v2.access's holds the new bot token."""
+    exchange_logger = logging.getLogger(f"{__name__}.oauth_exchange")
+    exchange_logger.setLevel(max(logging.INFO, exchange_logger.level))
+    return OAuthFlow(client=build_client(settings, logger=exchange_logger), settings=OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=list(installations.SCOPES),
+        user_scopes=[],
+        installation_store=services.installations,
+        installation_store_bot_only=True,
+        state_store=installations.States(services.engine, services.clock),
+        state_expiration_seconds=int(installations.STATE_LIFETIME.total_seconds()),
+    ))

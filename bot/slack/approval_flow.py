@@ -12,8 +12,9 @@ from bot.domain import approvals
 from bot.domain.approvals import DecisionResult, RequestView, StaleResult
 from bot.errors import SlackDeliveryError
 from bot.services import Services
-from bot.slack import ai_flow, delivery
+from bot.slack import ai_flow, delivery, home_flow
 from bot.slack.blocks.approvals import build_changes_notice, build_declined_notice, build_request_message
+from bot.slack.installations import Workspaces
 from bot.text import from_plain
 from storage.models import ReleaseRequest, RequestMessage, RequestStatus
 
@@ -94,6 +95,7 @@ def publish(client: WebClient, services: Services, request_id: int) -> list[str]
             problems.append(f"I could not DM <@{target}>." if target.startswith(("U", "W")) else str(error).strip())
     with services.session() as session:
         session.add_all(posted)
+    home_flow.refresh(client, services, view.initiative.id, view.request.requested_by)
     return problems
 
 
@@ -109,6 +111,7 @@ def refresh(client: WebClient, services: Services, request_id: int) -> None:
         copies = session.exec(select(RequestMessage).where(RequestMessage.request_id == request_id)).all()
     for copy in copies:
         delivery.update(client, channel=copy.channel_id, ts=copy.ts, text=text, blocks=blocks)
+    home_flow.refresh(client, services, view.initiative.id, view.request.requested_by)
 
 
 def announce_outcome(client: WebClient, view: RequestView) -> None:
@@ -174,21 +177,28 @@ def _dm(client: WebClient, services: Services, view: RequestView, user: str, tex
 
 
 def run_sweep(client: WebClient, services: Services) -> list[str]:
-    """Remind pending approvers once before expiry, expire what is past (as of the clock), say what was done."""
+    """Remind pending approvers once before expiry, expire what is past (as of the clock), say what was done; each
+    request's people are told with the token of its workspace."""
     with services.session() as session:
         items = approvals.sweep(session=session, policy=services.policy, now=services.clock.now())
     done = []
-    membership = Membership(client, services)
+    workspaces, memberships = Workspaces(client, services), {}
     for item in items:
         view = load(services, item.request_id)
         name = from_plain(view.initiative.name)
+        workspace_client = workspaces.client(view.initiative.workspace_id)
+        if workspace_client is None:  # the app is not installed there (any more): nobody can be told
+            done.append(f"{item.action}: release request {item.request_id} ({view.initiative.name}), nobody told: "
+                        "not installed in its workspace")
+            continue
         if item.action == "reminded":
             text = f"⏰ *{name}*: {from_plain(services.policy.texts.reminder)}"
+            membership = memberships.setdefault(view.initiative.workspace_id, Membership(workspace_client, services))
             for person in membership.people_for(view):
-                delivery.tell(client, user=person, channel=None, text=text)
+                delivery.tell(workspace_client, user=person, channel=None, text=text)
         else:
-            refresh(client, services, item.request_id)
-            delivery.tell(client, user=view.request.requested_by, channel=None,
+            refresh(workspace_client, services, item.request_id)
+            delivery.tell(workspace_client, user=view.request.requested_by, channel=None,
                           text=f"⌛ *{name}*: {from_plain(services.policy.texts.expired)}")
         done.append(f"{item.action}: release request {item.request_id} ({view.initiative.name})")
     return done

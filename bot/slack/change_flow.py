@@ -10,7 +10,7 @@ from bot.domain.changes import Change
 from bot.domain.go_decisions import Recorded
 from bot.domain.progress import ReviewState
 from bot.services import Services
-from bot.slack import approval_flow, conversation, delivery
+from bot.slack import approval_flow, conversation, delivery, home_flow
 from bot.slack.blocks.decisions import build_change_announcement, build_decision_announcement
 from storage.models import RequestStatus
 
@@ -19,6 +19,7 @@ def announce_change(client: WebClient, services: Services, change: Change) -> No
     text = build_change_announcement(change, services.framework, services.policy)
     delivery.post(client, channel=change.initiative.channel_id, text=text)
     _carry_on(client, services, change)
+    home_flow.refresh(client, services, change.initiative.id)
 
 
 def announce_decision(client: WebClient, services: Services, recorded: Recorded) -> None:
@@ -29,6 +30,7 @@ def announce_decision(client: WebClient, services: Services, recorded: Recorded)
     delivery.post(client, channel=recorded.initiative.channel_id, text=text)
     if recorded.change is not None:
         _carry_on(client, services, recorded.change)
+    home_flow.refresh(client, services, recorded.initiative.id, recorded.decision.recorded_by)
 
 
 def _carry_on(client: WebClient, services: Services, change: Change) -> None:

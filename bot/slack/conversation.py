@@ -10,7 +10,7 @@ from bot.domain.progress import ReviewState
 from bot.domain.summary import summarize
 from bot.framework import Question
 from bot.services import Services
-from bot.slack import ai_flow, delivery
+from bot.slack import ai_flow, delivery, home_flow
 from bot.slack.approval_flow import after_answer
 from bot.slack.blocks import messages
 from bot.text import from_plain
@@ -49,6 +49,12 @@ def ask_current(client: WebClient, state: ReviewState, services: Services) -> No
     ask(client, state, question)
 
 
+def pick_up(client: WebClient, state: ReviewState, services: Services) -> str:
+    """Carry the review on where it is (/readiness continue, and App Home's button); say where, for the person."""
+    ask_current(client, state, services)
+    return f"Picked up {from_plain(state.initiative.name)} in <#{state.review.channel_id}>."
+
+
 def ask(client: WebClient, state: ReviewState, question: Question) -> None:
     text, blocks = messages.build_question_message(state, question)
     delivery.post(
@@ -79,6 +85,7 @@ def show_step(client: WebClient, step: Step, services: Services, *, user_id: str
         post_summary(client, state, services)
     if step.recorded not in (None, step.previous):
         after_answer(client, services, state.initiative.id)
+        home_flow.refresh(client, services, state.initiative.id, user_id)
 
 
 def post_summary(client: WebClient, state: ReviewState, services: Services) -> None:
@@ -92,3 +99,4 @@ def post_summary(client: WebClient, state: ReviewState, services: Services) -> N
         delivery.post(client, channel=state.review.channel_id, text=text, blocks=blocks, retry_hint=retry_hint(state))
     with services.session() as session:
         mark_summary_posted(session.get(Review, state.review.id), session=session)
+    home_flow.refresh(client, services, state.initiative.id)

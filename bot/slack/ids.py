@@ -23,6 +23,9 @@ class Action(StrEnum):
     SNOOZE_UNTIL = "snooze_until"
     AI_CONFIRM = "ai_confirm"
     AI_CHANGE = "ai_change"
+    CONTINUE_REVIEW = "continue_review"  # App Home: ask the current question again, as /readiness continue
+    HOME_PREVIOUS = "home_previous"  # App Home's pages: the button's value is the page it shows
+    HOME_NEXT = "home_next"
 
 
 ANSWER_ACTIONS = {
@@ -44,6 +47,7 @@ class View(StrEnum):
     GO_DECISION = "go_decision"
     BASELINE = "baseline"
     PROPOSAL_CHANGE = "proposal_change"
+    SCORES = "scores"
 
 
 class Field(StrEnum):
@@ -69,6 +73,15 @@ class DecisionField(StrEnum):
     DECIDED_ON = "decided_on"
     REASON = "reason"
     NEW_DATE = "new_date"
+
+
+class ScoreField(StrEnum):
+    """The portfolio scores' inputs (intake and the score form; block id and action id alike), named as the domain
+    names them."""
+
+    VALUE = "value_score"
+    FEASIBILITY = "feasibility_score"
+    RISK = "risk_score"
 
 
 def question_ref(review_id: int, question_id: str) -> str:

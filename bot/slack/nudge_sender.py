@@ -17,6 +17,7 @@ from bot.domain.chart import render
 from bot.domain.nudges import Kind, Nudge
 from bot.services import Services
 from bot.slack.blocks import adoption as blocks
+from bot.slack.installations import Workspaces
 from storage.db import moment
 from storage.models import (
     Initiative,
@@ -50,15 +51,19 @@ class Throttle:
             self._last[channel] = time.monotonic()
 
 
-def refresh_timezones(client: WebClient, services: Services) -> None:
-    """Learn the timezone of business owners the bot has not met yet (one users.info each, then stored)."""
+def refresh_timezones(workspaces: Workspaces, services: Services) -> None:
+    """Learn the timezone of business owners the bot has not met yet (one users.info each, asked in the workspace of
+    their initiative, then stored)."""
     with services.session() as session:
         known = select(UserProfile.user_id)
         missing = session.exec(
-            select(Initiative.business_owner_id).where(Initiative.retired_at.is_(None),
-                                                       Initiative.business_owner_id.not_in(known)).distinct()
+            select(Initiative.workspace_id, Initiative.business_owner_id)
+            .where(Initiative.retired_at.is_(None), Initiative.business_owner_id.not_in(known)).distinct()
         ).all()
-    for user_id in missing:
+    for workspace_id, user_id in missing:
+        client = workspaces.client(workspace_id)
+        if client is None:
+            continue
         try:
             tz = client.users_info(user=user_id)["user"].get("tz") or "UTC"
         except SlackApiError as error:
@@ -73,14 +78,21 @@ def refresh_timezones(client: WebClient, services: Services) -> None:
 
 
 def run(client: WebClient, services: Services, *, interval: float = 1.0) -> list[str]:
-    """Plan the nudges due at the clock's instant and send each one not sent yet; a line per nudge handled."""
-    refresh_timezones(client, services)
+    """Plan the nudges due at the clock's instant and send each one not sent yet, with the token of its initiative's
+    workspace (where the app is not installed, they wait); a line per nudge handled."""
+    workspaces = Workspaces(client, services)
+    refresh_timezones(workspaces, services)
     with services.session() as session:
         planned = nudges.plan(session=session, now=moment(session), framework=services.framework,
                               policy=services.policy)
+        workspace_of = dict(session.exec(select(Initiative.id, Initiative.workspace_id)
+                                         .where(Initiative.id.in_({n.initiative_id for n in planned}))).all())
     throttle, lines = Throttle(interval), []
     for nudge in planned:
-        line = send(client, services, nudge, throttle)
+        workspace_client = workspaces.client(workspace_of[nudge.initiative_id])
+        if workspace_client is None:
+            continue  # the app is not installed there (any more): the nudge waits, unclaimed
+        line = send(workspace_client, services, nudge, throttle)
         if line:
             lines.append(line)
     return lines

@@ -1,4 +1,5 @@
-"""HTTP mode: Slack's requests on POST /slack/events, GET /healthz and GET /gate, served by waitress."""
+"""HTTP mode: Slack's requests on POST /slack/events, GET /healthz and GET /gate, and in OAuth mode the install flow
+on GET /slack/install and GET /slack/oauth_redirect, served by waitress."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from dataclasses import asdict
 from http import HTTPStatus
 from urllib.parse import parse_qs
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.oauth import OAuthFlow
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from waitress.server import create_server
 
 from bot.domain import approvals
@@ -25,13 +28,18 @@ SERVER_THREADS = 32
 
 
 def build_wsgi(app: App, services: Services, *, signing_secret: str, gate_token: str = ""):
-    """A WSGI app: Slack's single endpoint, a health check that reaches the database, and the deploy gate."""
+    """A WSGI app: Slack's single endpoint, a health check that reaches the database, the deploy gate, and in OAuth
+    mode the install page and the redirect back from Slack."""
     check = incoming.verifier(signing_secret, services.clock)
+    flow = app.oauth_flow  # OAuth mode only
+    install_paths = (flow.install_path, flow.redirect_uri_path) if flow else ()
 
     def wsgi(environ, start_response):
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == EVENTS_PATH and method == "POST":
             response = _slack(environ, app, check)
+        elif path in install_paths and method == "GET":
+            response = _install(environ, flow)
         elif path == "/healthz" and method in ("GET", "HEAD"):
             response = _health(services)
         elif path == "/gate" and method == "GET":
@@ -62,6 +70,22 @@ def _slack(environ: dict, app: App, check: SignatureVerifier) -> BoltResponse:
         logger.warning("Refused a signed request to %s: %s", EVENTS_PATH, malformed)
         return BoltResponse(status=400, body={"error": "not a request Slack sends"})
     return app.dispatch(bolt_request)
+
+
+def _install(environ: dict, flow: OAuthFlow) -> BoltResponse:
+    """The install page (a new state, and the link to Slack's authorize page with it), or the redirect back: the state
+    taken once, the code traded for the workspace's token, the installation stored. Bolt answers a bad state, a
+    refused code or a storage failure with its page; a database that cannot be reached gets 503."""
+    request = BoltRequest(body="", query=environ.get("QUERY_STRING", ""),
+                          headers=WsgiHttpRequest(environ).get_headers())
+    try:
+        if environ["PATH_INFO"] == flow.install_path:
+            return flow.handle_installation(request)
+        return flow.handle_callback(request)
+    except SQLAlchemyError as error:  # its text may hold the statement's parameters, a token among them
+        logger.error("Could not complete an install step: the database failed (%s)", type(error).__name__)
+        return BoltResponse(status=503, body="The database cannot be reached, so nothing was installed. "
+                                             "Try again in a minute.")
 
 
 def _health(services: Services) -> BoltResponse:

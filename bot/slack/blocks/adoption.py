@@ -42,8 +42,7 @@ def build_checkin(initiative: Initiative, week_start: date, *, reminder: bool) -
         section(text),
         context("Weekly numbers prove impact (or show it is time for a decision). Two minutes, once a week."),
         {"type": "actions", "block_id": "checkin", "elements": [
-            {"type": "button", "action_id": Action.REPORT_WEEK, "value": value, "style": "primary",
-             "text": {"type": "plain_text", "text": "Report this week"}},
+            report_button(initiative.id, week_start),
             {"type": "button", "action_id": Action.SNOOZE_WEEK, "value": value,
              "text": {"type": "plain_text", "text": "Snooze a week"}},
             {"type": "datepicker", "action_id": Action.SNOOZE_UNTIL,
@@ -51,6 +50,12 @@ def build_checkin(initiative: Initiative, week_start: date, *, reminder: bool) -
         ]},
     ]
     return text, blocks
+
+
+def report_button(initiative_id: int, week_start: date) -> dict:
+    """Report this week: opens the scorecard form for the week (in the check-in, and in App Home)."""
+    return {"type": "button", "action_id": Action.REPORT_WEEK, "value": week_ref(initiative_id, week_start),
+            "style": "primary", "text": {"type": "plain_text", "text": "Report this week"}}
 
 
 def build_report_modal(initiative: Initiative, week_start: date, *, context_lines: list[str],

@@ -317,14 +317,19 @@ def _and(numbers: list[int]) -> str:
 
 
 def _decision_buttons(view: RequestView) -> dict:
-    value = str(view.request.id)
+    return {"type": "actions", "block_id": "decision", "elements": decision_buttons(view.request.id)}
+
+
+def decision_buttons(request_id: int) -> list[dict]:
+    """Approve, Request changes and Reject on one release request (on its copies, and in App Home)."""
+    value = str(request_id)
     approve = {"type": "button", "action_id": Action.APPROVE, "value": value, "style": "primary",
                "text": {"type": "plain_text", "text": "Approve"}}
     changes = {"type": "button", "action_id": Action.REQUEST_CHANGES, "value": value,
                "text": {"type": "plain_text", "text": "Request changes"}}
     reject = {"type": "button", "action_id": Action.REJECT, "value": value, "style": "danger",
               "text": {"type": "plain_text", "text": "Reject"}}
-    return {"type": "actions", "block_id": "decision", "elements": [approve, changes, reject]}
+    return [approve, changes, reject]
 
 
 def build_approve_modal(view: RequestView, roles: list[RoleStatus]) -> dict:

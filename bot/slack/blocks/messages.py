@@ -50,6 +50,11 @@ COMMANDS = (
     ("/readiness baseline <name>", ("the process before the AI, a north-star metric and two guardrails: the "
                                     "weekly digest compares each week with them")),
     ("/readiness schedule <weekday> <hour>", "when the weekly check-in goes out (default monday 10)"),
+    ("/readiness score <name>", "score it on value, feasibility and risk, 1 to 5 each, for the portfolio"),
+    ("/readiness portfolio", ("every initiative you can see, ranked (as shipped: value × feasibility, lower risk "
+                              "first on ties), with counts per stage and risk tier; the CSV comes by DM")),
+    ("/readiness export <name>", ("the audit report by DM: every answer with its history and evidence, approvals, "
+                                  "refused attempts, AI proposals, the go/no-go decision and adoption")),
     ("/readiness retire <name>", "retire an initiative: no more weekly nudges (owners only)"),
     ("/readiness ai on|off", "AI assist for this workspace (only with an OpenAI key; a person always confirms)"),
     ("/readiness usage", "this month's AI calls, tokens and estimated cost per initiative"),
@@ -207,10 +212,13 @@ def build_summary_messages(summary: Summary, framework: Framework, *, ai_paragra
 
 
 def request_button(initiative: Initiative) -> dict:
-    return {"type": "actions", "elements": [{
-        "type": "button", "action_id": Action.REQUEST_RELEASE, "value": str(initiative.id),
-        "text": {"type": "plain_text", "text": "Request release approval"},
-    }]}
+    return {"type": "actions", "elements": [release_button(initiative.id)]}
+
+
+def release_button(initiative_id: int) -> dict:
+    """Request release approval (under the summary, and in App Home)."""
+    return {"type": "button", "action_id": Action.REQUEST_RELEASE, "value": str(initiative_id),
+            "text": {"type": "plain_text", "text": "Request release approval"}}
 
 
 def _area_line(progress: AreaProgress) -> str:

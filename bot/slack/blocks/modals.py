@@ -1,4 +1,4 @@
-"""Modals: the intake form that starts a review, and reading its submitted values."""
+"""Modals: the intake form that starts a review (with the portfolio scores), and reading its submitted values."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from datetime import date
 
 from bot.domain.baseline import BaselineInput
 from bot.domain.initiatives import NAME_MAX
+from bot.domain.scores import Scores
 from bot.framework import Framework, Question
 from bot.slack.blocks.adoption import build_baseline_inputs
 from bot.slack.blocks.limits import section
 from bot.slack.blocks.messages import status_label
+from bot.slack.blocks.portfolio import build_score_inputs, read_scores
 from bot.slack.ids import Field, View
 from bot.text import from_plain, shorten
 from storage.models import AnswerStatus, InitiativeCreate
@@ -83,6 +85,10 @@ def build_intake_modal(framework: Framework, *, name: str, channel_id: str, team
             _input(Field.CHANNEL, "Team channel for updates", channel_select),
             _input(Field.GO_LIVE, "Go/no-go date", {"type": "datepicker"}, optional=True),
             {"type": "divider"},
+            section("*Portfolio scores*: value, feasibility and risk, 1 to 5 each, to rank it in "
+                    "`/readiness portfolio`. All three or none; score later with `/readiness score <name>`."),
+            *build_score_inputs(Scores(), optional=True),
+            {"type": "divider"},
             section("*Adoption scorecard*: the process before the AI, and the metrics its adoption is judged by. "
                     "Fill in what you know now, the rest later with `/readiness baseline <name>`."),
             *build_baseline_inputs(BaselineInput()),
@@ -100,6 +106,7 @@ def read_intake(view: dict, *, user_id: str) -> InitiativeCreate:
         return (element.get(key) or "") if key != "selected_option" else ((element.get(key) or {}).get("value") or "")
 
     go_live = value(Field.GO_LIVE, "selected_date")
+    scores = read_scores(view)
     return InitiativeCreate(
         team_id=meta.get("team_id") or view.get("team_id", ""),
         created_by=user_id,
@@ -112,6 +119,7 @@ def read_intake(view: dict, *, user_id: str) -> InitiativeCreate:
         risk_tier=value(Field.RISK_TIER, "selected_option"),
         channel_id=value(Field.CHANNEL, "selected_conversation"),
         go_live_date=date.fromisoformat(go_live) if go_live else None,
+        value_score=scores.value, feasibility_score=scores.feasibility, risk_score=scores.risk,
     )
 
 

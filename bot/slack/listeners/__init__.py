@@ -4,7 +4,7 @@ from slack_bolt import App
 
 from bot.slack.authorization import CHANNEL_MEMBERS
 from bot.slack.channel_members import ChannelMembers
-from bot.slack.listeners import actions, adoption, approvals, catch_all, commands, events, pilot, views
+from bot.slack.listeners import actions, adoption, approvals, catch_all, commands, events, home, pilot, reports, views
 
 
 def register(app: App) -> None:
@@ -20,6 +20,8 @@ def register(app: App) -> None:
     approvals.register(app)
     adoption.register(app)
     pilot.register(app)
+    reports.register(app)
     views.register(app)
     events.register(app)
+    home.register(app)
     catch_all.register(app)  # last: acknowledges whatever nothing else handled

@@ -13,7 +13,7 @@ from bot.domain.nudges import snooze_until, snooze_week
 from bot.domain.progress import ReviewState
 from bot.errors import NotFoundError
 from bot.services import Services
-from bot.slack import delivery
+from bot.slack import delivery, home_flow
 from bot.slack.authorization import authorize
 from bot.slack.blocks import adoption as blocks
 from bot.slack.failures import reports_errors
@@ -66,6 +66,7 @@ def handle_report_submission(ack, body: dict, view: dict, client, context) -> No
     ack()
     delivery.tell(client, user=user_id, channel=None,
                   text=f"Thanks: saved {from_plain(name)} for {blocks.week_label(week_start)}.")
+    home_flow.refresh(client, services, initiative_id, user_id)
 
 
 def handle_snooze_week(ack, body: dict, action: dict, client, respond, context) -> None:

@@ -15,7 +15,7 @@ from bot.slack import approval_flow, delivery
 from bot.slack.approval_flow import Membership
 from bot.slack.authorization import authorize
 from bot.slack.blocks import approvals as blocks
-from bot.slack.failures import reports_errors
+from bot.slack.failures import reports_errors, tell
 from bot.slack.ids import Action, View
 from bot.text import from_plain
 from storage.models import Initiative, Outcome
@@ -68,7 +68,7 @@ def handle_request_submission(ack, body: dict, view: dict, client, context) -> N
     delivery.tell(client, user=user_id, channel=initiative.channel_id, text=" ".join([sent, *problems]))
 
 
-def handle_approve(ack, body: dict, action: dict, client, respond, context) -> None:
+def handle_approve(ack, body: dict, action: dict, client, context) -> None:
     """One click approves where there is nothing to weigh; with waivers or at "Not ready", the approve form."""
     ack()
     services: Services = context["services"]
@@ -77,9 +77,9 @@ def handle_approve(ack, body: dict, action: dict, client, respond, context) -> N
     with services.session() as session:
         view = approvals.load_view(request_id, session=session, framework=services.framework, policy=services.policy)
     if not view.needs_rationale:
-        _decide(body, action, client, respond, context, Outcome.APPROVED, reason=None)
+        _decide(body, action, client, context, Outcome.APPROVED, reason=None)
         return
-    if _refused(body, action, client, respond, context, outcome=Outcome.APPROVED.value):
+    if _refused(body, action, client, context, outcome=Outcome.APPROVED.value):
         return
     roles = approvals.roles_of(view, user_id, policy=services.policy, is_member=membership.is_member)
     client.views_open(trigger_id=body["trigger_id"], view=blocks.build_approve_modal(view, roles))
@@ -101,13 +101,13 @@ def handle_approve_submission(ack, body: dict, view: dict, client, context) -> N
         ack(response_action="errors", errors=invalid.errors)
         return
     ack()
-    _after(result, client, services, user_id, respond=None)
+    _after(result, client, services, user_id, context)
 
 
-def handle_changes_button(ack, body: dict, action: dict, client, respond, context) -> None:
+def handle_changes_button(ack, body: dict, action: dict, client, context) -> None:
     """Check first that this person may decide, then ask what must change."""
     ack()
-    if _refused(body, action, client, respond, context, outcome="changes_requested"):
+    if _refused(body, action, client, context, outcome="changes_requested"):
         return
     view = approval_flow.load(context["services"], int(action["value"]))
     client.views_open(trigger_id=body["trigger_id"],
@@ -128,28 +128,29 @@ def handle_changes_submission(ack, body: dict, view: dict, client, context) -> N
         ack(response_action="errors", errors=invalid.errors)
         return
     ack()
-    _after(result, client, services, user_id, respond=None)
+    _after(result, client, services, user_id, context)
 
 
-def handle_reject_button(ack, body: dict, action: dict, client, respond, context) -> None:
+def handle_reject_button(ack, body: dict, action: dict, client, context) -> None:
     """Check first that this person may decide, then ask for the reason."""
     ack()
-    if _refused(body, action, client, respond, context, outcome=Outcome.REJECTED.value):
+    if _refused(body, action, client, context, outcome=Outcome.REJECTED.value):
         return
     view = approval_flow.load(context["services"], int(action["value"]))
     client.views_open(trigger_id=body["trigger_id"], view=blocks.build_reject_modal(view.request.id,
                                                                                    view.initiative.name))
 
 
-def _refused(body: dict, action: dict, client, respond, context, *, outcome: str) -> bool:
-    """Whether this person may not decide the request; if so they are told why (and the attempt is audited)."""
+def _refused(body: dict, action: dict, client, context, *, outcome: str) -> bool:
+    """Whether this person may not decide the request; if so they are told why (and the attempt is audited), where
+    they clicked (a request message) or by DM (App Home)."""
     services: Services = context["services"]
     with services.session() as session:
         refused = approvals.may_decide(int(action["value"]), user_id=body["user"]["id"], session=session,
                                        framework=services.framework, policy=services.policy,
                                        is_member=Membership(client, services).is_member, outcome=outcome)
     if refused:
-        respond(text=refused, response_type="ephemeral", replace_original=False)
+        tell(refused, context)
     return refused is not None
 
 
@@ -159,10 +160,10 @@ def handle_reject_submission(ack, body: dict, view: dict, client, context) -> No
         ack(response_action="errors", errors={blocks.REASON: "Say why, so the team knows what to fix."})
         return
     ack()
-    _decide(body, {"value": str(request_id)}, client, None, context, Outcome.REJECTED, reason=reason)
+    _decide(body, {"value": str(request_id)}, client, context, Outcome.REJECTED, reason=reason)
 
 
-def _decide(body: dict, action: dict, client, respond, context, outcome: Outcome, *, reason: str | None) -> None:
+def _decide(body: dict, action: dict, client, context, outcome: Outcome, *, reason: str | None) -> None:
     services: Services = context["services"]
     user_id = body["user"]["id"]
     with services.session() as session:
@@ -171,15 +172,12 @@ def _decide(body: dict, action: dict, client, respond, context, outcome: Outcome
             framework=services.framework, policy=services.policy,
             is_member=Membership(client, services).is_member, now=services.clock.now(),
         )
-    _after(result, client, services, user_id, respond=respond)
+    _after(result, client, services, user_id, context)
 
 
-def _after(result: approvals.DecisionResult, client, services: Services, user_id: str, *, respond) -> None:
+def _after(result: approvals.DecisionResult, client, services: Services, user_id: str, context) -> None:
     if result.refused:
-        if respond:
-            respond(text=result.refused, response_type="ephemeral", replace_original=False)
-        else:
-            delivery.tell(client, user=user_id, channel=None, text=result.refused)
+        tell(result.refused, context)
         return
     approval_flow.after_decision(client, services, result, user_id)
 

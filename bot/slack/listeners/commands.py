@@ -29,6 +29,7 @@ from bot.slack.failures import reports_errors
 from bot.slack.listeners.adoption import open_report_form
 from bot.slack.listeners.approvals import open_request_form
 from bot.slack.listeners.pilot import open_baseline_form, open_decision_form, open_edit_form
+from bot.slack.listeners.reports import open_score_form, send_export, show_portfolio
 from bot.text import from_plain
 from storage.models import Initiative
 
@@ -49,7 +50,9 @@ def handle_readiness(ack, command: dict, respond, client, context) -> None:
     services: Services = context["services"]
     sub, _, args = html.unescape(command.get("text") or "").strip().partition(" ")
     sub, args = sub.lower(), args.strip()
-    if sub in WORKSPACE_COMMANDS:
+    if sub == "portfolio":
+        reply = Reply(*show_portfolio(command, client, context))
+    elif sub in WORKSPACE_COMMANDS:
         reply = WORKSPACE_COMMANDS[sub](command, args, client, services)
     elif sub not in NAMED_COMMANDS:
         reply = Reply(*messages.build_help(f"I don't know `{from_plain(sub)}`. Here is what I can do:"))
@@ -101,8 +104,7 @@ def _summary(command, state: ReviewState, client, services) -> Reply:
 
 
 def _continue(command, state: ReviewState, client, services) -> Reply:
-    conversation.ask_current(client, state, services)
-    return Reply(f"Picked up {from_plain(state.initiative.name)} in <#{state.review.channel_id}>.")
+    return Reply(conversation.pick_up(client, state, services))
 
 
 def _release(command, state: ReviewState, client, services) -> None:
@@ -150,6 +152,14 @@ def _usage(command: dict, args: str, client, services: Services) -> Reply:
     return Reply(messages.build_usage(rows, decided))
 
 
+def _score(command, state: ReviewState, client, services) -> None:
+    open_score_form(client, command["trigger_id"], state.initiative.id, services)
+
+
+def _export(command, state: ReviewState, client, services) -> Reply:
+    return Reply(send_export(state.initiative.id, command["user_id"], client, services))
+
+
 def _state(command: dict, name: str, services: Services) -> ReviewState:
     with services.session() as session:
         initiative = find_initiative(command["team_id"], name, session=session, channel_id=command.get("channel_id"))
@@ -163,7 +173,8 @@ NAMED_COMMANDS = {"status": (_status, Attempt.STATUS), "summary": (_summary, Att
                   "continue": (_continue, Attempt.CONTINUE), "release": (_release, Attempt.RELEASE),
                   "report": (_report, Attempt.REPORT), "retire": (_retire, Attempt.RETIRE),
                   "edit": (_edit, Attempt.EDIT), "decide": (_decide, Attempt.DECIDE),
-                  "baseline": (_baseline, Attempt.BASELINE)}
+                  "baseline": (_baseline, Attempt.BASELINE), "score": (_score, Attempt.SCORE),
+                  "export": (_export, Attempt.EXPORT)}
 
 
 def register(app: App) -> None:

@@ -1,0 +1,53 @@
+"""App Home in Slack: each person's Home published with views.publish when they open it or turn its page, and again
+for the people concerned when something they see changes (an answer, a request, a decision, a report)."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import select
+
+from bot.domain import access, home
+from bot.services import Services
+from bot.slack import approval_flow
+from bot.slack.blocks.home import build_home
+from storage.models import Initiative, Workspace
+
+logger = logging.getLogger(__name__)
+
+
+def show(client: WebClient, services: Services, *, user_id: str, team_id: str | None, page: int | None = None,
+         membership: approval_flow.Membership | None = None) -> None:
+    """Publish the person's Home at `page` (from 0; the page they last saw when None); Slack refusing it is logged."""
+    memory, now = services.home, services.clock.now()
+    channels = memory.channels.of(client, user_id, team_id=team_id, now=now)
+    membership = membership or approval_flow.Membership(client, services)
+    with services.session() as session:
+        found = home.page(user_id, team_id=team_id, channels=channels, session=session,
+                          number=memory.page(team_id, user_id) if page is None else page,
+                          framework=services.framework, policy=services.policy, in_group=membership.is_member, now=now)
+    try:
+        client.views_publish(user_id=user_id, view=build_home(found, services.framework))
+    except SlackApiError as error:
+        logger.warning("Could not publish App Home for %s: %s", user_id, error.response.get("error"))
+        return
+    memory.saw(team_id, user_id, found.page)
+
+
+def refresh(client: WebClient, services: Services, initiative_id: int, *also: str) -> None:
+    """Republish Home for the initiative's owners, its approver groups' members and `also` (the person acting),
+    each on the page they last saw. Nothing that fails here reaches the person who acted: it is logged."""
+    try:
+        with services.session() as session:
+            initiative, team_id = session.exec(select(Initiative, Workspace.team_id).join(Workspace)
+                                               .where(Initiative.id == initiative_id)).one()
+        membership = approval_flow.Membership(client, services)
+        people = [initiative.business_owner_id, initiative.technical_owner_id, *also]
+        for role in access.approver_groups(services.policy, initiative.risk_tier):
+            people += sorted(membership.members(role))
+        for person in dict.fromkeys(people):
+            show(client, services, user_id=person, team_id=team_id, membership=membership)
+    except Exception:
+        logger.exception("Failed to refresh App Home after a change to initiative %s", initiative_id)
