@@ -130,6 +130,7 @@ def test_one_initiative_in_review_its_stage_readiness_gaps_and_what_is_due(bot, 
     assert modal["callback_id"] == View.SCORECARD
     numbers = {"active_users": "40", "repeat_users": "25", "hours_saved": "12.5", "feedback_count": "7",
                "escalations": "1", "incidents": "0"}
+    open_home(bot, TECHNICAL)
     before = publishes(bot, TECHNICAL)
     bot.slack.submit_view(modal, {k: {"type": "number_input", "value": v} for k, v in numbers.items()}, user=BUSINESS)
     bot.idle()
@@ -145,8 +146,8 @@ def test_home_is_republished_for_the_owners_and_the_person_acting_after_an_answe
     driver = ReviewDriver(bot)
     thread = driver.start(NAME, tier="low")
     asked = len(framework.questions_for("low"))
-    for owner in (BUSINESS, TECHNICAL):
-        assert f"0 of {asked} conditions met" in shown(open_home(bot, owner))
+    for person in (BUSINESS, TECHNICAL, REQUESTER):
+        assert f"0 of {asked} conditions met" in shown(open_home(bot, person))
     seen = {person: publishes(bot, person) for person in (BUSINESS, TECHNICAL, REQUESTER, "U400")}
     question = driver.current(thread)
     driver.click(question, Action.ANSWER_MET, user=REQUESTER)
@@ -155,6 +156,13 @@ def test_home_is_republished_for_the_owners_and_the_person_acting_after_an_answe
         assert publishes(bot, person) == seen[person] + 1, person
         assert f"1 of {asked} conditions met" in shown(checked(bot.fake.home(person)))
     assert publishes(bot, "U400") == seen["U400"] == 0, "nobody else: they get fresh data when they open it"
+
+
+def test_home_is_not_published_for_people_who_never_opened_it(bot):
+    driver = ReviewDriver(bot)
+    thread = driver.start(NAME, tier="low")
+    driver.click(driver.current(thread), Action.ANSWER_NOT_YET, user=REQUESTER)
+    assert not bot.fake.calls_to("views.publish"), "their Home is fresh when they first open it"
 
 
 def test_a_person_sees_only_channels_they_are_in_and_what_they_own_or_approve(bot):
@@ -209,6 +217,8 @@ def test_a_person_with_150_initiatives_pages_through_every_one(bot):
 
 def test_an_approver_sees_the_request_waiting_for_them_and_its_buttons_work(bot, framework):
     complete_review(bot, framework, tier="medium")
+    for approver in (BUSINESS, TECHNICAL):
+        open_home(bot, approver)
     request_id = request_release(bot, framework, tier="medium")
     value = str(request_id)
     decision = [(Action.APPROVE, value), (Action.REQUEST_CHANGES, value), (Action.REJECT, value)]

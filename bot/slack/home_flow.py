@@ -38,7 +38,8 @@ def show(client: WebClient, services: Services, *, user_id: str, team_id: str | 
 
 def refresh(client: WebClient, services: Services, initiative_id: int, *also: str) -> None:
     """Republish Home for the initiative's owners, its approver groups' members and `also` (the person acting),
-    each on the page they last saw. Nothing that fails here reaches the person who acted: it is logged."""
+    each on the page they last saw, where they have a Home open (anyone else gets fresh data when they open it).
+    Nothing that fails here reaches the person who acted: it is logged."""
     try:
         with services.session() as session:
             initiative, team_id = session.exec(select(Initiative, Workspace.team_id).join(Workspace)
@@ -48,6 +49,7 @@ def refresh(client: WebClient, services: Services, initiative_id: int, *also: st
         for role in access.approver_groups(services.policy, initiative.risk_tier):
             people += sorted(membership.members(role))
         for person in dict.fromkeys(people):
-            show(client, services, user_id=person, team_id=team_id, membership=membership)
+            if services.home.has_home(team_id, person):
+                show(client, services, user_id=person, team_id=team_id, membership=membership)
     except Exception:
         logger.exception("Failed to refresh App Home after a change to initiative %s", initiative_id)

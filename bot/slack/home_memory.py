@@ -17,3 +17,7 @@ class HomeMemory:
 
     def saw(self, team_id: str | None, user_id: str, page: int) -> None:
         self._pages[(team_id, user_id)] = page
+
+    def has_home(self, team_id: str | None, user_id: str) -> bool:
+        """Whether this person has a Home to keep fresh (one was published for them since the app started)."""
+        return (team_id, user_id) in self._pages
