@@ -13,6 +13,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.fake_slack import POLL
+
 SCHEMA_REFUSED = {"error": {
     "message": "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.",
     "type": "invalid_request_error", "param": "response_format", "code": None}}
@@ -53,7 +55,7 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": POLL}, daemon=True).start()
 
     @property
     def url(self) -> str:

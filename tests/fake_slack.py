@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 from tests.slack_requests import CHANNEL
 
 FIXTURES = Path(__file__).parent / "fixtures" / "slack"
+POLL = 0.02  # seconds between a fake server's shutdown checks (http.server waits 0.5 s, which adds up over the suite)
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
 TEAM_MEMBERS = ("U100", "U200", "U300", "U400", "U500", "U555", "U777", "U900", BOT_USER_ID)  # not U999
@@ -55,7 +56,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": POLL}, daemon=True)
 
     @property
     def root(self) -> str:
