@@ -20,6 +20,7 @@ from bot.domain.baseline import (
 from bot.domain.baseline import METRICS as BASELINE_METRICS
 from bot.domain.baseline import NAME_MAX as METRIC_NAME_MAX
 from bot.domain.nudges import Kind
+from bot.slack.blocks.inputs import input_block, text_element
 from bot.slack.blocks.limits import MAX_FALLBACK, context, packed_sections, section
 from bot.slack.ids import Action, View, week_ref
 from bot.text import from_plain, from_slack, shorten
@@ -72,14 +73,14 @@ def build_report_modal(initiative: Initiative, week_start: date, *, context_line
         element = {"type": "number_input", "is_decimal_allowed": not bound.integer,
                    "min_value": str(int(bound.low)), "max_value": str(int(bound.high))}
         hint = "Hours saved, or the cycle time: one of the two." if name == "hours_saved" else beside.get(name)
-        blocks.append(_input(name, bound.label, element, optional=not bound.required, hint=hint))
+        blocks.append(input_block(name, bound.label, element, optional=not bound.required, hint=hint))
     for metric, metric_name, unit, direction, value in metrics_of(before_ai):
-        element = {"type": "number_input", "is_decimal_allowed": True, "min_value": str(int(VALUE.low)),
-                   "max_value": str(int(VALUE.high))}
+        element = _number_element(VALUE.low, VALUE.high, "")
         label = f"{'Guardrail' if metric.guardrail else 'North star'}: {metric_name}" + (f" ({unit})" if unit else "")
-        blocks.append(_input(metric.key, label, element, optional=True, hint=_metric_hint(metric, direction, value)))
+        blocks.append(input_block(metric.key, label, element, optional=True,
+                                  hint=_metric_hint(metric, direction, value)))
     for name, label in TEXT_FIELDS.items():
-        blocks.append(_input(name, label, {"type": "plain_text_input", "multiline": True}, optional=True))
+        blocks.append(input_block(name, label, {"type": "plain_text_input", "multiline": True}, optional=True))
     return {
         "type": "modal", "callback_id": View.SCORECARD,
         "private_metadata": json.dumps({"initiative_id": initiative.id, "week_start": week_start.isoformat()}),
@@ -88,14 +89,6 @@ def build_report_modal(initiative: Initiative, week_start: date, *, context_line
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [section(f"*{from_plain(initiative.name)}*: {week_label(week_start)}"), *blocks],
     }
-
-
-def _input(name: str, label: str, element: dict, *, optional: bool, hint: str | None = None) -> dict:
-    block = {"type": "input", "block_id": name, "optional": optional, "label": {"type": "plain_text", "text": label},
-             "element": {**element, "action_id": name}}
-    if hint:
-        block["hint"] = {"type": "plain_text", "text": hint}
-    return block
 
 
 def read_report_modal(view: dict) -> tuple[int, date, ScorecardInput]:
@@ -234,8 +227,8 @@ def build_baseline_inputs(current: BaselineInput) -> list[dict]:
     """The baseline's fields (all optional), filled in as recorded: for the intake form and the baseline form."""
     blocks = []
     for name, bound in NUMBERS.items():
-        blocks.append(_input(name, NUMBER_LABELS[name], _number_element(bound.low, bound.high, getattr(current, name)),
-                             optional=True))
+        number = _number_element(bound.low, bound.high, getattr(current, name))
+        blocks.append(input_block(name, NUMBER_LABELS[name], number, optional=True))
     for metric in BASELINE_METRICS:
         key = metric.key
         direction = getattr(current, f"{key}_direction")
@@ -244,17 +237,17 @@ def build_baseline_inputs(current: BaselineInput) -> list[dict]:
         radio = {"type": "radio_buttons", "options": options}
         if direction in {d.value for d in Direction}:
             radio["initial_option"] = next(o for o in options if o["value"] == direction)
+        name = text_element(METRIC_EXAMPLES[key], multiline=False, max_length=METRIC_NAME_MAX,
+                            initial=getattr(current, f"{key}_name"))
+        unit = text_element("e.g. %, per week, €", multiline=False, max_length=UNIT_MAX,
+                            initial=getattr(current, f"{key}_unit"))
+        value = _number_element(VALUE.low, VALUE.high, getattr(current, metric.value_field))
         blocks += [
-            _input(f"{key}_name", metric.label, _text_element(METRIC_EXAMPLES[key], METRIC_NAME_MAX,
-                                                              getattr(current, f"{key}_name")),
-                   optional=True, hint=METRIC_HINTS[key]),
-            _input(f"{key}_unit", f"{metric.label}: unit", _text_element("e.g. %, per week, €", UNIT_MAX,
-                                                                        getattr(current, f"{key}_unit")),
-                   optional=True),
-            _input(f"{key}_direction", f"{metric.label}: which way is better", radio, optional=True),
-            _input(metric.value_field, metric.value_label,
-                   _number_element(VALUE.low, VALUE.high, getattr(current, metric.value_field)), optional=True,
-                   hint="It slips when a week's value passes this the wrong way." if metric.guardrail else None),
+            input_block(f"{key}_name", metric.label, name, optional=True, hint=METRIC_HINTS[key]),
+            input_block(f"{key}_unit", f"{metric.label}: unit", unit, optional=True),
+            input_block(f"{key}_direction", f"{metric.label}: which way is better", radio, optional=True),
+            input_block(metric.value_field, metric.value_label, value, optional=True,
+                        hint="It slips when a week's value passes this the wrong way." if metric.guardrail else None),
         ]
     return blocks
 
@@ -262,14 +255,6 @@ def build_baseline_inputs(current: BaselineInput) -> list[dict]:
 def _number_element(low: float, high: float, initial: str) -> dict:
     element = {"type": "number_input", "is_decimal_allowed": True, "min_value": str(int(low)),
                "max_value": str(int(high))}
-    if initial:
-        element["initial_value"] = initial
-    return element
-
-
-def _text_element(placeholder: str, max_length: int, initial: str) -> dict:
-    element = {"type": "plain_text_input", "max_length": max_length,
-               "placeholder": {"type": "plain_text", "text": placeholder}}
     if initial:
         element["initial_value"] = initial
     return element

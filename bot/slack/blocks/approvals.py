@@ -21,6 +21,7 @@ from bot.domain.approvals import (
 )
 from bot.domain.summary import Condition, Summary, describe
 from bot.framework import Framework
+from bot.slack.blocks.inputs import date_element, input_block, text_element
 from bot.slack.blocks.limits import (
     MAX_BLOCKS,
     MAX_FALLBACK,
@@ -35,7 +36,13 @@ from bot.slack.blocks.limits import (
 from bot.slack.blocks.messages import VERDICT_LABELS, status_label
 from bot.slack.ids import Action, View
 from bot.text import from_model, from_plain, from_slack, shorten
-from storage.models import ChangeRequest, Initiative, Outcome, RequestStatus, WaiverDecision
+from storage.models import (
+    ChangeRequest,
+    Initiative,
+    Outcome,
+    RequestStatus,
+    WaiverDecision,
+)
 
 WAIVERS_SHOWN = 10  # waivers in the form; each covers any number of blockers
 WAIVER_BLOCKS = 5  # a divider and four inputs
@@ -151,20 +158,14 @@ def _waiver_inputs(key: str, groups: list[dict], covered: list[dict], owner_id: 
         owner["initial_user"] = owner_id
     return [
         {"type": "divider"},
-        _input(waiver_field(key, "conditions"), f"Waiver {key}: the conditions it covers", menu),
-        _input(waiver_field(key, "reason"), "Why releasing without them is acceptable for now", {
-            "type": "plain_text_input", "multiline": True, "max_length": 1000,
-            "placeholder": {"type": "plain_text", "text": "e.g. the AP lead checks every draft by hand until then"},
-        }),
-        _input(waiver_field(key, "owner"), "Who will meet them", owner),
-        _input(waiver_field(key, "due"), "Met by", {"type": "datepicker"}),
+        # Slack may leave each empty (an unused waiver is); the rest is checked when the form is sent
+        input_block(waiver_field(key, "conditions"), f"Waiver {key}: the conditions it covers", menu, optional=True),
+        input_block(waiver_field(key, "reason"), "Why releasing without them is acceptable for now",
+                    text_element("e.g. the AP lead checks every draft by hand until then", max_length=1000),
+                    optional=True),
+        input_block(waiver_field(key, "owner"), "Who will meet them", owner, optional=True),
+        input_block(waiver_field(key, "due"), "Met by", date_element(None), optional=True),
     ]
-
-
-def _input(block_id: str, label: str, element: dict) -> dict:
-    """An input Slack lets be empty: an unused waiver is; the rest is checked when the form is sent."""
-    return {"type": "input", "block_id": block_id, "optional": True,
-            "label": {"type": "plain_text", "text": label}, "element": {**element, "action_id": block_id}}
 
 
 def read_request_modal(view: dict) -> tuple[int, list[WaiverInput]]:

@@ -12,6 +12,7 @@ from bot.domain.changes import Change
 from bot.domain.go_decisions import REASON_MAX as DECISION_REASON_MAX
 from bot.domain.go_decisions import DecisionInput, Recorded
 from bot.framework import Framework
+from bot.slack.blocks.inputs import date_element, input_block, text_element
 from bot.slack.blocks.limits import MAX_FALLBACK, context, section
 from bot.slack.ids import DecisionField, Field, View
 from bot.text import from_plain, shorten
@@ -24,26 +25,6 @@ OUTCOME_MEANINGS = {
     GoOutcome.EXTEND: "Keep piloting until a new go/no-go date.",
 }
 REASON_SHOWN = 500  # of a decision's reason, in the summary and the status
-
-
-def _input(block_id: str, label: str, element: dict, *, optional: bool = False, hint: str | None = None) -> dict:
-    block = {"type": "input", "block_id": block_id, "label": {"type": "plain_text", "text": label},
-             "element": {**element, "action_id": block_id}, "optional": optional}
-    if hint:
-        block["hint"] = {"type": "plain_text", "text": hint}
-    return block
-
-
-def _text(placeholder: str, *, max_length: int) -> dict:
-    return {"type": "plain_text_input", "multiline": True, "max_length": max_length,
-            "placeholder": {"type": "plain_text", "text": placeholder}}
-
-
-def _date(initial: date | None) -> dict:
-    element = {"type": "datepicker"}
-    if initial:
-        element["initial_date"] = initial.isoformat()
-    return element
 
 
 def _option(text: str, value: str, description: str | None = None) -> dict:
@@ -72,11 +53,11 @@ def build_edit_modal(initiative: Initiative, framework: Framework) -> dict:
             section(f"*{from_plain(initiative.name)}*"),
             context("A release approval or request made before the change turns stale, and the team channel is told. "
                     "A new tier also changes who approves and which questions the review asks."),
-            _input(Field.RISK_TIER, "Risk tier: harm if it is wrong", tier),
-            _input(Field.GO_LIVE, "Go/no-go date", _date(initiative.go_live_date), optional=True),
-            _input(Field.REASON, "Why the change", _text("e.g. It now drafts replies customers see",
-                                                         max_length=CHANGE_REASON_MAX),
-                   hint="Kept in the audit log and told to the team channel."),
+            input_block(Field.RISK_TIER, "Risk tier: harm if it is wrong", tier),
+            input_block(Field.GO_LIVE, "Go/no-go date", date_element(initiative.go_live_date), optional=True),
+            input_block(Field.REASON, "Why the change",
+                        text_element("e.g. It now drafts replies customers see", max_length=CHANGE_REASON_MAX),
+                        hint="Kept in the audit log and told to the team channel."),
         ],
     }
 
@@ -120,13 +101,14 @@ def build_decision_modal(initiative: Initiative, *, user_id: str, today: date,
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             section("\n".join(about)),
-            _input(DecisionField.OUTCOME, "Decision", {"type": "radio_buttons", "options": outcomes}),
-            _input(DecisionField.DECIDED_BY, "Who decided", {"type": "users_select", "initial_user": user_id}),
-            _input(DecisionField.DECIDED_ON, "Decided on", _date(today)),
-            _input(DecisionField.REASON, "Why", _text("The pilot's results, the risks weighed, what was agreed",
-                                                      max_length=DECISION_REASON_MAX)),
-            _input(DecisionField.NEW_DATE, "New go/no-go date", _date(None), optional=True,
-                   hint="Only when extending the pilot (owners only)."),
+            input_block(DecisionField.OUTCOME, "Decision", {"type": "radio_buttons", "options": outcomes}),
+            input_block(DecisionField.DECIDED_BY, "Who decided", {"type": "users_select", "initial_user": user_id}),
+            input_block(DecisionField.DECIDED_ON, "Decided on", date_element(today)),
+            input_block(DecisionField.REASON, "Why",
+                        text_element("The pilot's results, the risks weighed, what was agreed",
+                                     max_length=DECISION_REASON_MAX)),
+            input_block(DecisionField.NEW_DATE, "New go/no-go date", date_element(None), optional=True,
+                        hint="Only when extending the pilot (owners only)."),
         ],
     }
 

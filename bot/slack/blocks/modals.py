@@ -10,37 +10,13 @@ from bot.domain.initiatives import NAME_MAX
 from bot.domain.scores import Scores
 from bot.framework import Framework, Question
 from bot.slack.blocks.adoption import build_baseline_inputs
+from bot.slack.blocks.inputs import input_block, text_element
 from bot.slack.blocks.limits import section
 from bot.slack.blocks.messages import status_label
 from bot.slack.blocks.portfolio import build_score_inputs, read_scores
 from bot.slack.ids import Field, View
 from bot.text import from_plain, shorten
 from storage.models import AnswerStatus, InitiativeCreate
-
-
-def _input(field: Field, label: str, element: dict, *, optional: bool = False, hint: str | None = None) -> dict:
-    block = {
-        "type": "input",
-        "block_id": field,
-        "label": {"type": "plain_text", "text": label},
-        "element": {**element, "action_id": field},
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = {"type": "plain_text", "text": hint}
-    return block
-
-
-def _text(placeholder: str, *, multiline: bool = True, max_length: int = 3000, initial: str = "") -> dict:
-    element = {
-        "type": "plain_text_input",
-        "multiline": multiline,
-        "max_length": max_length,
-        "placeholder": {"type": "plain_text", "text": placeholder},
-    }
-    if initial:
-        element["initial_value"] = initial
-    return element
 
 
 def build_intake_modal(framework: Framework, *, name: str, channel_id: str, team_id: str) -> dict:
@@ -68,22 +44,24 @@ def build_intake_modal(framework: Framework, *, name: str, channel_id: str, team
         "submit": {"type": "plain_text", "text": "Start review"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
-            _input(Field.NAME, "System name", _text("Invoice assistant", multiline=False, max_length=NAME_MAX,
-                                                     initial=name[:NAME_MAX])),
-            _input(Field.PURPOSE, "What it does and for whom",
-                   _text("The task or decision it supports, and who relies on it")),
-            _input(Field.DATA_SOURCES, "Data sources and systems of record",
-                   _text("Where its information comes from, and which system is the official record"),
-                   optional=True),
-            _input(Field.INTEGRATIONS, "Enterprise systems it must integrate with",
-                   _text("ERP, CRM, ticketing, identity provider…"), optional=True),
-            _input(Field.BUSINESS_OWNER, "Business owner", {"type": "users_select"},
-                   hint="Accountable for the outcome and adoption."),
-            _input(Field.TECHNICAL_OWNER, "Technical owner", {"type": "users_select"},
-                   hint="Accountable for model performance and infrastructure."),
-            _input(Field.RISK_TIER, "Risk tier: harm if it is wrong", {"type": "radio_buttons", "options": tier_options}),
-            _input(Field.CHANNEL, "Team channel for updates", channel_select),
-            _input(Field.GO_LIVE, "Go/no-go date", {"type": "datepicker"}, optional=True),
+            input_block(Field.NAME, "System name",
+                        text_element("Invoice assistant", multiline=False, max_length=NAME_MAX,
+                                     initial=name[:NAME_MAX])),
+            input_block(Field.PURPOSE, "What it does and for whom",
+                        text_element("The task or decision it supports, and who relies on it")),
+            input_block(Field.DATA_SOURCES, "Data sources and systems of record",
+                        text_element("Where its information comes from, and which system is the official record"),
+                        optional=True),
+            input_block(Field.INTEGRATIONS, "Enterprise systems it must integrate with",
+                        text_element("ERP, CRM, ticketing, identity provider…"), optional=True),
+            input_block(Field.BUSINESS_OWNER, "Business owner", {"type": "users_select"},
+                        hint="Accountable for the outcome and adoption."),
+            input_block(Field.TECHNICAL_OWNER, "Technical owner", {"type": "users_select"},
+                        hint="Accountable for model performance and infrastructure."),
+            input_block(Field.RISK_TIER, "Risk tier: harm if it is wrong",
+                        {"type": "radio_buttons", "options": tier_options}),
+            input_block(Field.CHANNEL, "Team channel for updates", channel_select),
+            input_block(Field.GO_LIVE, "Go/no-go date", {"type": "datepicker"}, optional=True),
             {"type": "divider"},
             section("*Portfolio scores*: value, feasibility and risk, 1 to 5 each, to rank it in "
                     "`/readiness portfolio`. All three or none; score later with `/readiness score <name>`."),
@@ -143,7 +121,7 @@ def build_change_proposal_modal(question: Question, proposed: AnswerStatus, *, m
             {"type": "input", "block_id": CHANGE_REASON, "optional": True,
              "label": {"type": "plain_text", "text": "What did the proposal get wrong?"},
              "hint": {"type": "plain_text", "text": "Counted per prompt version in /readiness usage, to improve it."},
-             "element": {**_text("e.g. It missed that the owner left last month", max_length=500),
+             "element": {**text_element("e.g. It missed that the owner left last month", max_length=500),
                          "action_id": CHANGE_REASON}},
         ],
     }
