@@ -50,12 +50,7 @@ def authorize(context: BoltContext, attempt: Attempt, *, initiative_id: int | No
     raise AccessRefused(refused.text)
 
 
-def authorize_thread_reply(context: BoltContext, event: dict) -> None:
+def authorize_thread_reply(context: BoltContext, event: dict, *, review_id: int) -> None:
     """A reply in a review thread: posting in the channel proves membership, so Slack need not be asked."""
-    services: Services = context["services"]
-    with services.session() as session:
-        review_id = session.exec(select(Review.id).where(
-            Review.channel_id == event["channel"], Review.thread_ts == event["thread_ts"])).first()
-    if review_id is not None:
-        authorize(context, Attempt.REPLY, review_id=review_id,
-                  in_channel=lambda channel, user: channel == event["channel"] and user == event["user"])
+    authorize(context, Attempt.REPLY, review_id=review_id,
+              in_channel=lambda channel, user: channel == event["channel"] and user == event["user"])

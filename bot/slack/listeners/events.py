@@ -31,15 +31,16 @@ def handle_message(event: dict, client, context) -> None:
     """A reply in a review's thread; a retried event never gets here twice (the inbox keeps its event_id)."""
     if not is_human_thread_reply(event):
         return
-    authorize_thread_reply(context, event)
     services: Services = context["services"]
     with services.session() as session:
-        review = session.exec(
-            select(Review).where(Review.channel_id == event["channel"], Review.thread_ts == event["thread_ts"])
+        review_id = session.exec(
+            select(Review.id).where(Review.channel_id == event["channel"], Review.thread_ts == event["thread_ts"])
         ).first()
-        if review is None:
-            return
-        step = reply(review.id, event.get("text") or "", user_id=event["user"], session=session,
+    if review_id is None:
+        return
+    authorize_thread_reply(context, event, review_id=review_id)
+    with services.session() as session:
+        step = reply(review_id, event.get("text") or "", user_id=event["user"], session=session,
                      framework=services.framework)
     if step is not None:
         conversation.show_step(client, step, services, user_id=event["user"])
