@@ -6,6 +6,8 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.error import URLError
 
 from slack_bolt.error import BoltError
@@ -20,32 +22,75 @@ TOKEN_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "token_expired", 
 
 
 def _run(_args: argparse.Namespace) -> None:
+    """Socket Mode; on SIGTERM: no new work, what is in flight finished (at most 20 s), exit 0."""
+    import signal
+    import threading
+
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.runtime import start
+    from bot.slack.lifecycle import GRACE_SECONDS, ListenerPool
 
     settings = load_settings()
     if settings.oauth:
         raise SettingsError("SLACK_CLIENT_ID is set, and installing in several workspaces needs HTTP mode: run "
                             "`readiness-bot serve`, or remove SLACK_CLIENT_ID to use Socket Mode in one workspace.")
     settings.require("SLACK_APP_TOKEN")
-    app, _ = start(settings)
-    logger.info("Readiness Bot is running in Socket Mode")
-    SocketModeHandler(app, settings.slack_app_token).start()
+    pool = ListenerPool()
+    app, services = start(settings, executor=pool)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    handler = SocketModeHandler(app, settings.slack_app_token)
+    with _sweeping(app, services, settings):
+        handler.connect()
+        logger.info("Readiness Bot is running in Socket Mode")
+        stopping.wait()
+        logger.info("Stopping: finishing the work in flight")
+        handler.close()
+        pool.drain(GRACE_SECONDS)
+    logger.info("Stopped")
 
 
 def _serve(args: argparse.Namespace) -> None:
+    """HTTP; on SIGTERM: no new requests, those in flight answered and finished (at most 20 s), exit 0."""
     from bot.runtime import start
+    from bot.slack.lifecycle import CleanStop, ListenerPool, on_sigterm
     from bot.slack.server import make_server
 
     settings = load_settings()
-    app, services = start(settings, required=("SLACK_SIGNING_SECRET",))
+    pool = ListenerPool()
+    app, services = start(settings, required=("SLACK_SIGNING_SECRET",), executor=pool)
     server = make_server(app, services, signing_secret=settings.slack_signing_secret, host=args.host,
                          port=args.port, gate_token=settings.gate_token)
-    logger.info("Readiness Bot is serving on http://%s:%s/slack/events", args.host, server.effective_port)
-    if settings.oauth:
-        logger.info("Install it in a workspace from http://%s:%s/slack/install", args.host, server.effective_port)
-    server.run()
+    stop = CleanStop(server, pool)
+    with _sweeping(app, services, settings) as sweeper:
+
+        def stopping() -> None:
+            logger.info("Stopping: finishing the requests in flight")
+            sweeper.stop()
+            stop.begin()
+
+        on_sigterm(stopping)
+        logger.info("Readiness Bot is serving on http://%s:%s/slack/events", args.host, server.effective_port)
+        if settings.oauth:
+            logger.info("Install it in a workspace from http://%s:%s/slack/install", args.host, server.effective_port)
+        server.run()
+        stop.finish()
+    logger.info("Stopped")
+
+
+@contextmanager
+def _sweeping(app, services, settings) -> Iterator:
+    """The inbox sweep, acting on requests stored but never finished, for as long as the block runs."""
+    from datetime import timedelta
+
+    from bot.slack.resume import Sweeper
+
+    sweeper = Sweeper(app, services, idle=timedelta(seconds=settings.resume_after_seconds)).start()
+    try:
+        yield sweeper
+    finally:
+        sweeper.stop()
 
 
 def _migrate(_args: argparse.Namespace) -> None:
@@ -60,11 +105,11 @@ def _gate(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
     from bot.domain.approvals import gate
     from bot.framework import load_framework
-    from storage.db import make_engine, session_scope
+    from storage.db import make_engine, read_scope
 
     settings = load_settings()
     framework = load_framework(settings.framework_path)
-    with session_scope(make_engine(settings.database_url), now=SystemClock().now()) as session:
+    with read_scope(make_engine(settings.database_url), now=SystemClock().now()) as session:
         result = gate(args.name, team_id=args.team, session=session, framework=framework)
     print(result.reason)
     return 0 if result.allowed else 1
@@ -77,12 +122,12 @@ def _gather(args: argparse.Namespace, *, chart: bool = False) -> tuple[dict, byt
     from bot.domain.export import adoption_chart
     from bot.domain.initiatives import find_anywhere
     from bot.framework import load_framework
-    from storage.db import make_engine, session_scope
+    from storage.db import make_engine, read_scope
 
     settings = load_settings()
     framework = load_framework(settings.framework_path)
     now = SystemClock().now()
-    with session_scope(make_engine(settings.database_url), now=now) as session:
+    with read_scope(make_engine(settings.database_url), now=now) as session:
         initiative = find_anywhere(args.name, team_id=args.team, session=session)
         record = dossier(initiative, session=session, framework=framework, now=now)
         png = adoption_chart(initiative.id, initiative.name, session=session) if chart else None

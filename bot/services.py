@@ -3,8 +3,7 @@ installed in several workspaces, where their tokens are kept)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from slack_sdk.oauth import InstallationStore
@@ -17,7 +16,7 @@ from bot.clock import Clock, SystemClock
 from bot.framework import Framework
 from bot.portfolio_formula import PortfolioFormula, load_portfolio
 from bot.slack.home_memory import HomeMemory
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 
 
 @dataclass(frozen=True)
@@ -32,8 +31,10 @@ class Services:
     portfolio: PortfolioFormula = field(default_factory=load_portfolio)  # how the portfolio ranks
     home: HomeMemory = field(default_factory=HomeMemory, compare=False, repr=False)  # App Home's, while the app runs
 
-    @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self) -> AbstractContextManager[Session]:
         """A unit of work at the clock's current instant."""
-        with session_scope(self.engine, now=self.clock.now()) as session:
-            yield session
+        return session_scope(self.engine, now=self.clock.now())
+
+    def reading(self) -> AbstractContextManager[Session]:
+        """A read-only unit of work at the clock's current instant: never queued behind a writer, and never writes."""
+        return read_scope(self.engine, now=self.clock.now())

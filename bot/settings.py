@@ -50,6 +50,7 @@ class Settings:
     openai_model: str = "gpt-4o-mini"
     ai_budget_seconds: float = 20.0
     openai_structured: Structured = Structured.AUTO
+    resume_after_seconds: float = 20.0  # a stored request untouched this long is acted on again by the inbox sweep
     slack_client_id: str = ""  # set: OAuth mode, installed in several workspaces, each with its own bot token
     slack_client_secret: str = field(default="", repr=False)
 
@@ -90,7 +91,8 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         openai_api_key=os.environ.get("OPENAI_API_KEY", ""),
         openai_base_url=os.environ.get("OPENAI_BASE_URL", ""),
         openai_model=os.environ.get("OPENAI_MODEL") or "gpt-4o-mini",
-        ai_budget_seconds=_positive(os.environ.get("READINESS_AI_BUDGET_SECONDS"), 20.0),
+        ai_budget_seconds=_positive("READINESS_AI_BUDGET_SECONDS", 20.0),
+        resume_after_seconds=_positive("READINESS_RESUME_AFTER_SECONDS", 20.0),
         openai_structured=_structured(os.environ.get("OPENAI_STRUCTURED")),
         slack_client_id=client_id,
         slack_client_secret=os.environ.get("SLACK_CLIENT_SECRET", ""),
@@ -111,11 +113,12 @@ def _structured(text: str | None) -> Structured:
         raise SettingsError(f"OPENAI_STRUCTURED must be one of {choices}, not {text!r}.") from None
 
 
-def _positive(text: str | None, default: float) -> float:
+def _positive(name: str, default: float) -> float:
+    text = os.environ.get(name)
     try:
         value = float(text) if text else default
     except ValueError:
-        raise SettingsError(f"READINESS_AI_BUDGET_SECONDS must be a number of seconds, not {text!r}.") from None
+        raise SettingsError(f"{name} must be a number of seconds, not {text!r}.") from None
     if value <= 0:
-        raise SettingsError("READINESS_AI_BUDGET_SECONDS must be more than 0.")
+        raise SettingsError(f"{name} must be more than 0.")
     return value

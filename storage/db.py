@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +18,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_SQLITE_URL = "sqlite:///readiness.db"
 MIGRATION_LOCK = 0x52454144  # the key of the PostgreSQL advisory lock held while migrating ("READ")
 NOW = "now"  # the key of a unit of work's instant in its session's info
+READ_ONLY = "readiness_read_only"  # the execution option (and connection info key) of a read-only unit of work
 
 
 def make_engine(url: str | None) -> Engine:
@@ -26,7 +27,8 @@ def make_engine(url: str | None) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "checkin", _sqlite_writable)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -39,9 +41,21 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection) -> None:
-    """Take SQLite's write lock when a transaction starts, so concurrent read-then-write never fails midway."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(connection) -> None:
+    """A unit of work takes SQLite's write lock when it starts, so concurrent read-then-write never fails midway; a
+    read-only one begins deferred (it reads a snapshot, never queued behind a writer) and may not write."""
+    if not connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    connection.exec_driver_sql("PRAGMA query_only=ON")
+    connection.info[READ_ONLY] = True
+    connection.exec_driver_sql("BEGIN")
+
+
+def _sqlite_writable(dbapi_connection, record) -> None:
+    """A connection a read-only unit used goes back to the pool writable."""
+    if record.info.pop(READ_ONLY, False) and dbapi_connection is not None:
+        dbapi_connection.execute("PRAGMA query_only=OFF")
 
 
 def migrate(engine: Engine) -> None:
@@ -59,15 +73,26 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-@contextmanager
-def session_scope(engine: Engine, *, now: datetime) -> Iterator[Session]:
+def session_scope(engine: Engine, *, now: datetime) -> AbstractContextManager[Session]:
     """A unit of work at the instant `now`: commits on success, rolls back on error.
 
     Every row it writes gets `now` in its stamped columns (created_at and the like) unless set already.
     """
+    return _unit(engine, now, {})
+
+
+def read_scope(engine: Engine, *, now: datetime) -> AbstractContextManager[Session]:
+    """A read-only unit of work at the instant `now`: on SQLite it never takes (or waits for) the write lock, on
+    PostgreSQL it is a READ ONLY transaction. A write in it fails (on PostgreSQL a row lock too)."""
+    options = {READ_ONLY: True, **({"postgresql_readonly": True} if engine.dialect.name == "postgresql" else {})}
+    return _unit(engine, now, options)
+
+
+@contextmanager
+def _unit(engine: Engine, now: datetime, options: dict) -> Iterator[Session]:
     if now.tzinfo is None:
         raise ValueError("a unit of work's instant needs a timezone")
-    with Session(engine, expire_on_commit=False, info={NOW: now}) as session:
+    with Session(engine, expire_on_commit=False, info={NOW: now}, execution_options=options) as session:
         try:
             yield session
             session.commit()
@@ -81,7 +106,7 @@ def moment(session: Session) -> datetime:
     try:
         return session.info[NOW]
     except KeyError:
-        raise RuntimeError("this session has no instant: open it with session_scope(engine, now=...)") from None
+        raise RuntimeError("this session has no instant: open it with session_scope or read_scope") from None
 
 
 @event.listens_for(Session, "before_flush")

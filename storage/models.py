@@ -111,15 +111,20 @@ class Answer(SQLModel, table=True):
     answered_by: str = Field(max_length=32)
     source: str = Field(max_length=20)
     answered_at: datetime = _ts_column()
+    message_ts: str | None = Field(default=None, max_length=32)  # the thread reply that gave it, if one did
 
 
 class Evidence(SQLModel, table=True):
+    """Evidence (or a note) for one question; an edited or deleted reply withdraws it, and the row stays (history)."""
+
     id: int | None = Field(default=None, primary_key=True)
     review_id: int = Field(foreign_key="review.id", index=True)
     question_id: str = Field(max_length=60)
     text: str = Field(sa_type=Text)
     provided_by: str = Field(max_length=32)
     provided_at: datetime = _ts_column()
+    message_ts: str | None = Field(default=None, max_length=32)  # the thread reply it came from
+    withdrawn_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class AuditEvent(SQLModel, table=True):
@@ -133,17 +138,26 @@ class AuditEvent(SQLModel, table=True):
 
 
 class InboxEntry(SQLModel, table=True):
-    """A request from Slack, recorded before it is acknowledged, so a replay or a retry is acted on once.
+    """A request from Slack, stored before it is acknowledged: a replay or a retry is acted on once, and what was
+    acknowledged but not yet acted on (a restart, a crash) is acted on when the app next sweeps the inbox.
 
-    The key is the event_id for events (Slack's retries come with new headers), else the request's signature.
+    The key is the event_id for events (Slack's retries come with new headers), else the request's signature (in
+    Socket Mode, the interaction's trigger_id). `body` is the request's payload as JSON; None when there is nothing
+    to act on later (the request was answered in its acknowledgement). `processed_at` is set in the same
+    transaction as the first change the request made, so it is acted on exactly once.
     """
 
     __tablename__ = "inbox"
-    __table_args__ = (Index("ix_inbox_received_at", "received_at"),)
+    __table_args__ = (Index("ix_inbox_received_at", "received_at"),
+                      Index("ix_inbox_pending", "processed_at", "claimed_at"))
 
     key: str = Field(primary_key=True, max_length=100)
     kind: str = Field(max_length=40)
     received_at: datetime = _ts_column()
+    body: str | None = Field(default=None, sa_type=Text)
+    claimed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    processed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
 
 
 class RequestStatus(StrEnum):
@@ -405,3 +419,4 @@ class OAuthState(SQLModel, table=True):
 
     state: str = Field(primary_key=True, max_length=64)
     expires_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+

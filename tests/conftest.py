@@ -10,7 +10,6 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +27,8 @@ from bot.framework import DEFAULT_FRAMEWORK_PATH, load_framework
 from bot.portfolio_formula import DEFAULT_PORTFOLIO_PATH, load_portfolio
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack.app import LISTENER_THREADS, build_app
+from bot.slack.app import build_app
+from bot.slack.lifecycle import CleanStop, ListenerPool
 from bot.slack.installations import Installations
 from bot.slack.server import make_server
 from storage.db import make_engine, migrate
@@ -108,30 +108,6 @@ def fake_slack():
     fake.stop()
 
 
-class TrackingExecutor(ThreadPoolExecutor):
-    """The listeners' thread pool, remembering its work so tests can wait until it is all done."""
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
-        self.futures = []
-        self._lock = threading.Lock()
-
-    def submit(self, fn, /, *args, **kwargs):
-        future = super().submit(fn, *args, **kwargs)
-        with self._lock:
-            self.futures.append(future)
-        return future
-
-    def wait_idle(self, timeout: float = 15.0) -> None:
-        while True:
-            with self._lock:
-                pending = [f for f in self.futures if not f.done()]
-            if not pending:
-                return
-            done, not_done = wait(pending, timeout=timeout)
-            assert not not_done, "listeners still running"
-
-
 @dataclass
 class RunningBot:
     """The bot served over HTTP by waitress against the fake Slack; restart() is a process restart."""
@@ -161,7 +137,7 @@ class RunningBot:
                                  assistant=assistant, clock=self.clock,
                                  installations=Installations(self.engine, self.clock) if self.oauth else None,
                                  portfolio=load_portfolio(self.portfolio_path))
-        self.executor = TrackingExecutor()
+        self.executor = ListenerPool()
         self.app = build_app(self.settings, self.services, executor=self.executor)
         self.server = make_server(self.app, self.services, signing_secret=SIGNING_SECRET, host="127.0.0.1", port=0,
                                   gate_token=GATE_TOKEN)
@@ -173,14 +149,11 @@ class RunningBot:
         return self
 
     def stop(self) -> None:
-        self.executor.wait_idle()
-        self.server.task_dispatcher.shutdown()
-        channels = list(self.server._map.values())  # the listening socket, its trigger, open connections
-        self.server._map.clear()  # the serving loop ends once its map is empty...
-        self.server.pull_trigger()  # ...and this wakes it up to notice
+        self.idle()
+        stop = CleanStop(self.server, self.executor)
+        stop.begin()
         self.thread.join(5)
-        for channel in channels:
-            channel.close()
+        stop.finish()
         self.executor.shutdown()
         self.engine.dispose()
 
@@ -189,7 +162,7 @@ class RunningBot:
         self.start()
 
     def idle(self) -> None:
-        self.executor.wait_idle()
+        assert self.executor.drain(15.0), "listeners still running"
 
 
 @pytest.fixture

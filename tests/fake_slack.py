@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -49,7 +50,11 @@ class FakeSlack:
         self.uploads: list[bytes] = []  # file contents sent to upload URLs (files_upload_v2)
         self.installs: dict[str, dict] = {}  # oauth.v2.access answers, by the code Slack gave the installer
         self.hanging = False
+        self.watched: str | None = None  # a SQLite file: each call first tries its write lock (watch_write_lock)
+        self.while_locked: list[str] = []  # the methods called while someone else held that lock
+        self.held = 0  # calls waiting on hold(), so far
         self._hang_after: dict[str, int] = {}
+        self._holding: set[str] = set()
         self._released = threading.Event()
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Lock()
@@ -74,6 +79,24 @@ class FakeSlack:
     def responses(self) -> list[dict]:
         """What the bot sent to response_urls (ephemeral replies to commands and clicks)."""
         return [c.params for c in self.calls_to("response_url")]
+
+    def watch_write_lock(self, database: str) -> None:
+        """On each call from now on, try the SQLite database's write lock without waiting, and record in
+        `while_locked` the methods called while someone else held it (a write transaction was open)."""
+        self.watched = database
+
+    def _note_if_locked(self, method: str) -> None:
+        if self.watched is None:
+            return
+        probe = sqlite3.connect(self.watched, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+        except sqlite3.OperationalError:  # database is locked
+            with self._lock:
+                self.while_locked.append(method)
+        finally:
+            probe.close()
 
     def start(self) -> FakeSlack:
         self._thread.start()
@@ -108,8 +131,23 @@ class FakeSlack:
         """After `after` answered calls, the next call to `method` gets no answer until release()."""
         self._hang_after[method] = after
 
+    def hold(self, method: str) -> None:
+        """Every call to `method` waits, unanswered, until release(); then it is answered as usual."""
+        with self._lock:
+            self._holding.add(method)
+            self._released.clear()
+
     def release(self) -> None:
+        with self._lock:
+            self._holding.clear()
         self._released.set()
+
+    def _maybe_hold(self, method: str) -> None:
+        with self._lock:
+            if method not in self._holding:
+                return
+            self.held += 1
+        self._released.wait(60)
 
     def _maybe_hang(self, method: str) -> bool:
         with self._lock:
@@ -165,6 +203,7 @@ class FakeSlack:
 
     # --- the HTTP side ------------------------------------------------------------------------
     def _respond(self, method: str, params: dict) -> tuple[int, dict, dict]:
+        self._maybe_hold(method)
         if self._maybe_hang(method):
             return 500, {"ok": False, "error": "request_timeout"}, {}
         fault = self._take_fault(method)
@@ -252,7 +291,10 @@ class FakeSlack:
             def do_POST(self):  # noqa: N802 (http.server's name)
                 length = int(self.headers.get("Content-Length") or 0)
                 data = self.rfile.read(length)
-                if self.path.startswith("/upload/"):
+                method = "upload" if self.path.startswith("/upload/") else \
+                    "response_url" if self.path.startswith("/hooks/") else self.path.rsplit("/", 1)[-1]
+                fake._note_if_locked(method)
+                if method == "upload":
                     with fake._lock:
                         fake.uploads.append(data)
                     self.send_response(200)
@@ -267,7 +309,6 @@ class FakeSlack:
                     for key in ("blocks", "view"):
                         if isinstance(params.get(key), str):
                             params[key] = json.loads(params[key])
-                method = "response_url" if self.path.startswith("/hooks/") else self.path.rsplit("/", 1)[-1]
                 call = Call(method, params, dict(self.headers))
                 if fake.latency:
                     time.sleep(fake.latency)
@@ -281,7 +322,10 @@ class FakeSlack:
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the bot's process was killed while its call was held
 
             def log_message(self, *args):
                 pass

@@ -99,6 +99,20 @@ class ReviewDriver:
         self.bot.idle()
         return response
 
+    def edit(self, thread_ts: str, ts: str, before: str, text: str, **kwargs):
+        """The person edits their reply `ts` (which read `before`) to read `text`."""
+        response = self.bot.slack.edit_reply(text, ts=ts, before=before, thread_ts=thread_ts, **kwargs)
+        assert response.status == 200, response
+        self.bot.idle()
+        return response
+
+    def delete(self, thread_ts: str, ts: str, before: str, **kwargs):
+        """The person deletes their reply `ts` (which read `before`)."""
+        response = self.bot.slack.delete_reply(ts=ts, before=before, thread_ts=thread_ts, **kwargs)
+        assert response.status == 200, response
+        self.bot.idle()
+        return response
+
     def thread_texts(self, thread_ts: str) -> list[str]:
         return [p["text"] for p in self.fake.posts(thread_ts=thread_ts)]
 

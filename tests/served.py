@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.fake_slack import FakeSlack
+from tests.review_driver import ReviewDriver, intake_values
 from tests.slack_requests import SIGNING_SECRET, SlackSender
 
 CLI = Path(sys.executable).parent / "readiness-bot"  # the checkout's command, installed editable beside pytest
@@ -38,25 +39,28 @@ class ServedBot:
     fake: FakeSlack
     url: str
     slack: SlackSender
+    process: subprocess.Popen
     output: str = ""
 
 
 @contextmanager
-def serve(cli: Path, *, cwd: Path, fake: FakeSlack, database_url: str) -> Iterator[ServedBot]:
-    """`cli serve` on a free port against the fake Slack, yielded once it answers /healthz, stopped after."""
+def serve(cli: Path, *, cwd: Path, fake: FakeSlack, database_url: str, **settings: str) -> Iterator[ServedBot]:
+    """`cli serve` on a free port against the fake Slack, yielded once it answers /healthz, stopped after (unless
+    the test ended it already)."""
     port = free_port()
-    env = bot_env(SLACK_API_URL=fake.url, DATABASE_URL=database_url, PORT=str(port))
+    env = bot_env(SLACK_API_URL=fake.url, DATABASE_URL=database_url, PORT=str(port), **settings)
     process = subprocess.Popen([str(cli), "serve", "--host", "127.0.0.1"], cwd=cwd, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
-    served = ServedBot(fake, url, SlackSender(url))
+    served = ServedBot(fake, url, SlackSender(url), process)
     served.slack.response_url_base = fake.root + "/hooks"
     try:
         _wait_until_up(url, process)
         yield served
     finally:
-        process.terminate()
-        served.output = process.communicate(timeout=10)[0]
+        if process.poll() is None:
+            process.terminate()
+        served.output = process.communicate(timeout=30)[0]
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
@@ -70,3 +74,18 @@ def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30.0) -
         except OSError:
             time.sleep(0.1)
     raise AssertionError("serve did not come up")
+
+
+def start_review(served: ServedBot, name: str, *, tier: str = "high") -> tuple[str, int]:
+    """Start a review through a served process (as a person would: the command, then the intake form); its
+    thread's ts and its review id, once its first question is posted."""
+    fake = served.fake
+    assert served.slack.command(f"new {name}").status == 200
+    fake.wait_for(lambda: fake.calls_to("views.open"))
+    view = fake.calls_to("views.open")[-1].params["view"]
+    assert served.slack.submit_view(view, intake_values(name, tier=tier)).status == 200
+    fake.wait_for(lambda: any(p["text"].startswith("Readiness review:") for p in fake.posts(top_level=True)))
+    thread = fake.posts(top_level=True)[-1]["ts"]
+    driver = ReviewDriver(served)
+    fake.wait_for(lambda: driver.questions(thread))
+    return thread, driver.current(thread).review_id

@@ -153,12 +153,17 @@ class SlackSender:
 
     def event(self, event: dict, *, event_id: str | None = None, retry_num: int | None = None) -> Response:
         """An event_callback envelope around `event`, as Slack delivers it."""
+        headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else None
+        return self.post(json.dumps(self.envelope(event, event_id=event_id)), "application/json", headers=headers)
+
+    @staticmethod
+    def envelope(event: dict, *, event_id: str | None = None) -> dict:
+        """The event_callback body Slack sends with `event` in it."""
         envelope = copy.deepcopy(fixture("events_message_channel_thread_reply.json"))
         envelope["team_id"] = TEAM
         envelope["event"] = event
         envelope["event_id"] = event_id or f"Ev{uuid.uuid4().hex[:12].upper()}"
-        headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else None
-        return self.post(json.dumps(envelope), "application/json", headers=headers)
+        return envelope
 
     def home_opened(self, *, user: str = "U100", tab: str = "home") -> Response:
         """app_home_opened: the person opened the app's Home tab (with the view published before) or Messages tab."""
@@ -167,9 +172,55 @@ class SlackSender:
         return self.event(event)
 
     def thread_reply(self, text: str, *, thread_ts: str, user: str = "U100", channel: str = CHANNEL,
-                     event_id: str | None = None, retry_num: int | None = None) -> Response:
-        base = fixture("events_message_channel_thread_reply.json")["event"]
-        ts = f"1700000500.{next(self._ids):06d}"
-        event = {**base, "user": user, "text": text, "channel": channel, "thread_ts": thread_ts, "ts": ts,
-                 "event_ts": ts, "team": TEAM, "user_team": TEAM, "source_team": TEAM, "parent_user_id": "UBOT0001"}
+                     event_id: str | None = None, retry_num: int | None = None, ts: str | None = None) -> Response:
+        """A person's reply in a thread (its ts is `ts`, or a new one)."""
+        event = self.thread_reply_event(text, thread_ts=thread_ts, user=user, channel=channel, ts=ts)
         return self.event(event, event_id=event_id, retry_num=retry_num)
+
+    def thread_reply_event(self, text: str, *, thread_ts: str, user: str = "U100", channel: str = CHANNEL,
+                           ts: str | None = None) -> dict:
+        ts = ts or self.new_ts()
+        return {**self._reply(text, ts=ts, thread_ts=thread_ts, user=user), "channel": channel, "event_ts": ts,
+                "channel_type": "channel"}
+
+    def edit_reply(self, text: str, *, ts: str, before: str, thread_ts: str, user: str = "U100",
+                   channel: str = CHANNEL) -> Response:
+        """message_changed: the reply `ts`, which read `before`, now reads `text` (Slack's hidden event, the new
+        message in `message`, the old in `previous_message`)."""
+        now = self.new_ts()
+        reply = self._reply(text, ts=ts, thread_ts=thread_ts, user=user)
+        return self.event({
+            "type": "message", "subtype": "message_changed", "hidden": True, "channel": channel, "ts": now,
+            "event_ts": now, "channel_type": "channel", "message": {**reply, "edited": {"user": user, "ts": now}},
+            "previous_message": self._reply(before, ts=ts, thread_ts=thread_ts, user=user),
+        })
+
+    def delete_reply(self, *, ts: str, before: str, thread_ts: str, user: str = "U100",
+                     channel: str = CHANNEL) -> Response:
+        """message_deleted: the reply `ts`, which read `before`, was deleted (Slack's hidden event)."""
+        now = self.new_ts()
+        return self.event({
+            "type": "message", "subtype": "message_deleted", "hidden": True, "channel": channel, "ts": now,
+            "event_ts": now, "channel_type": "channel", "deleted_ts": ts,
+            "previous_message": self._reply(before, ts=ts, thread_ts=thread_ts, user=user),
+        })
+
+    def new_ts(self) -> str:
+        return f"1700000500.{next(self._ids):06d}"
+
+    @staticmethod
+    def _reply(text: str, *, ts: str, thread_ts: str, user: str) -> dict:
+        """A thread reply as Slack nests it in an event: the fixture's message without its channel and event_ts."""
+        base = fixture("events_message_channel_thread_reply.json")["event"]
+        message = {key: value for key, value in base.items() if key not in ("channel", "event_ts", "channel_type")}
+        return {**message, "user": user, "text": text, "thread_ts": thread_ts, "ts": ts, "team": TEAM,
+                "user_team": TEAM, "source_team": TEAM, "parent_user_id": "UBOT0001"}
+
+
+class Signer(SlackSender):
+    """Builds and signs a request as SlackSender does, and keeps it instead of sending it: the same bytes can then
+    reach several processes."""
+
+    def send(self, body: bytes, headers: dict) -> Response:
+        self.signed = (body, headers)
+        return Response(0, "", 0.0)

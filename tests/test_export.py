@@ -34,7 +34,7 @@ KEYS = {"schema", "generated_at", "initiative", "scores", "stage", "review", "an
         "refused_attempts", "ai_proposals", "model_calls", "go_decisions", "baselines", "adoption", "nudges",
         "audit_log"}
 ANSWER_KEYS = {"question_id", "area", "question", "standards", "asked", "blocks_release", "status", "answered_by",
-               "answered_at", "source", "evidence", "history"}
+               "answered_at", "source", "evidence", "evidence_history", "history"}
 REQUEST_KEYS = {"id", "requested_by", "requested_at", "tier", "verdict", "status", "approvals_channel", "expires_at",
                 "reminded_at", "decided_at", "stale_since", "reject_reason", "waivers_by", "preread", "waivers",
                 "decisions", "waiver_decisions", "change_requests"}

@@ -68,17 +68,25 @@ def answer(
         latest = state.latest(question_id)
         step.answered_by = latest.answered_by if latest.answered_by != user_id else None
         return step
-    _append_answer(state, question, status, user_id=user_id, source=source, session=session)
+    change_answer(step, status, user_id=user_id, source=source, session=session)
+    return step
+
+
+def change_answer(
+    step: Step, status: AnswerStatus, *, user_id: str, source: str, session: Session, message_ts: str | None = None,
+) -> None:
+    """Append a new answer to the step's question (audited when it changes one); carry on if the review awaited it."""
+    state, question = step.state, step.question
+    _append_answer(state, question, status, user_id=user_id, source=source, session=session, message_ts=message_ts)
     step.recorded = status
     if step.changed_earlier_answer:
         audit.record(
             session=session, kind="answer_changed", actor=user_id, initiative_id=state.initiative.id,
-            review_id=review_id, question_id=question_id, previous=step.previous.value, status=status.value,
+            review_id=state.review.id, question_id=question.id, previous=step.previous.value, status=status.value,
         )
     review = state.review
-    if review.awaiting_question_id == question_id:
+    if review.awaiting_question_id == question.id:
         _continue(step, awaiting=Awaiting(review.awaiting), session=session)
-    return step
 
 
 def skip(review_id: int, question_id: str, *, user_id: str, session: Session, framework: Framework) -> Step:
@@ -94,8 +102,11 @@ def skip(review_id: int, question_id: str, *, user_id: str, session: Session, fr
     return step
 
 
-def reply(review_id: int, text: str, *, user_id: str, session: Session, framework: Framework) -> Step | None:
-    """A message in the review thread: evidence, a written answer, or a note. None if nothing awaits one."""
+def reply(
+    review_id: int, text: str, *, user_id: str, session: Session, framework: Framework, message_ts: str | None = None,
+) -> Step | None:
+    """A message in the review thread (`message_ts`, its Slack ts, is kept on what it gives): evidence, a written
+    answer, or a note. None if nothing awaits one."""
     state = ReviewState.load(review_id, session=session, framework=framework, lock=True)
     review = state.review
     question = state.question(review.awaiting_question_id or "")
@@ -106,21 +117,17 @@ def reply(review_id: int, text: str, *, user_id: str, session: Session, framewor
         step.hint = EMPTY_REPLY_HINT
         return step
     if review.awaiting == Awaiting.EVIDENCE:
-        _save_evidence(state, question, text, user_id=user_id, session=session)
-        step.hint = evidence_problem(question.evidence.kind, text) if question.evidence else None
-        if step.hint is None:
-            _advance(step, awaiting=Awaiting.EVIDENCE, session=session)
+        take_evidence(step, text, user_id=user_id, message_ts=message_ts, session=session)
         return step
-    parsed = parse_reply(text)
-    if parsed.status is AnswerStatus.NA and not question.allow_na:
-        parsed = parsed.__class__(None, text.strip())
+    parsed = parse_reply(text, allow_na=question.allow_na)
     if parsed.rest:
-        _save_evidence(state, question, parsed.rest, user_id=user_id, session=session)
+        take_evidence(step, parsed.rest, user_id=user_id, message_ts=message_ts, session=session)
     if parsed.status is None:
         step.hint, step.note = UNCLEAR_REPLY_HINT, text.strip()
         return step
     if parsed.status != step.previous:
-        _append_answer(state, question, parsed.status, user_id=user_id, source="reply", session=session)
+        _append_answer(state, question, parsed.status, user_id=user_id, source="reply", session=session,
+                       message_ts=message_ts)
         step.recorded = parsed.status
     _continue(step, awaiting=Awaiting.ANSWER, session=session)
     return step
@@ -135,18 +142,28 @@ def _question(state: ReviewState, question_id: str) -> Question:
 
 def _append_answer(
     state: ReviewState, question: Question, status: AnswerStatus, *, user_id: str, source: str, session: Session,
+    message_ts: str | None = None,
 ) -> None:
-    row = Answer(review_id=state.review.id, question_id=question.id, status=status, answered_by=user_id, source=source)
+    row = Answer(review_id=state.review.id, question_id=question.id, status=status, answered_by=user_id, source=source,
+                 message_ts=message_ts)
     session.add(row)
     session.flush()
     state.history.append(row)
 
 
-def _save_evidence(state: ReviewState, question: Question, text: str, *, user_id: str, session: Session) -> None:
-    row = Evidence(review_id=state.review.id, question_id=question.id, text=text.strip(), provided_by=user_id)
+def take_evidence(step: Step, text: str, *, user_id: str, message_ts: str | None, session: Session) -> None:
+    """Store evidence for the step's question; if the review awaits it, move on when it will do, else say why not."""
+    state, question = step.state, step.question
+    row = Evidence(review_id=state.review.id, question_id=question.id, text=text.strip(), provided_by=user_id,
+                   message_ts=message_ts)
     session.add(row)
     session.flush()
-    state.evidence.append(row)
+    state.evidence_history.append(row)
+    if (state.review.awaiting_question_id, state.review.awaiting) != (question.id, Awaiting.EVIDENCE):
+        return
+    step.hint = evidence_problem(question.evidence.kind, text) if question.evidence else None
+    if step.hint is None:
+        _advance(step, awaiting=Awaiting.EVIDENCE, session=session)
 
 
 def _has_good_evidence(state: ReviewState, question: Question) -> bool:

@@ -14,8 +14,10 @@ schema version; new keys may be added.
   verdict, answered, asked (questions at the current tier), blocking (question ids that block release)
 - ``answers``: one per question asked at the current tier or ever answered, in the framework's order:
   question_id, area, question, standards [{tag, label}], asked, blocks_release, status (null: not answered),
-  answered_by, answered_at, source (button, reply, skip, ai_confirmed, ai_changed), evidence [{text,
-  provided_by, provided_at}] and history [{status, answered_by, answered_at, source}]
+  answered_by, answered_at, source (button, reply, reply_edited, skip, ai_confirmed, ai_changed), evidence (the
+  current evidence) [{text, provided_by, provided_at}], evidence_history (all of it, also what an edited or deleted
+  reply withdrew) [{text, provided_by, provided_at, withdrawn_at (null while current)}] and history [{status,
+  answered_by, answered_at, source}]
 - ``release_requests``: id, requested_by, requested_at, tier, verdict, status, approvals_channel, expires_at,
   reminded_at, decided_at, stale_since, reject_reason, waivers_by, preread (the AI's questions), waivers [{number,
   question_ids, reason, owner, due_date, created_by, created_at}], decisions [{role, approver, outcome, reason,
@@ -58,6 +60,7 @@ from storage.models import (
     Baseline,
     ChangeRequest,
     Decision,
+    Evidence,
     GoDecision,
     Initiative,
     ModelCall,
@@ -150,7 +153,7 @@ def _initiative(initiative: Initiative, *, session: Session) -> dict[str, Any]:
 
 
 def _answers(state: ReviewState) -> list[dict[str, Any]]:
-    touched = {a.question_id for a in state.history} | {e.question_id for e in state.evidence}
+    touched = {a.question_id for a in state.history} | {e.question_id for e in state.evidence_history}
     asked = {q.id for q in state.questions}
     shown = [q.id for q in state.framework.questions if q.id in asked or q.id in touched]
     shown += sorted(touched - set(shown))  # answered under an earlier framework that no longer has them
@@ -170,11 +173,16 @@ def _answer(state: ReviewState, question_id: str, question: Question | None) -> 
         "answered_by": latest.answered_by if latest else None,
         "answered_at": plain(latest.answered_at) if latest else None,
         "source": latest.source if latest else None,
-        "evidence": [{"text": e.text, "provided_by": e.provided_by, "provided_at": plain(e.provided_at)}
-                     for e in state.evidence_for(question_id)],
+        "evidence": [_evidence(e) for e in state.evidence_for(question_id)],
+        "evidence_history": [{**_evidence(e), "withdrawn_at": plain(e.withdrawn_at)}
+                             for e in state.evidence_history if e.question_id == question_id],
         "history": [{"status": plain(a.status), "answered_by": a.answered_by, "answered_at": plain(a.answered_at),
                      "source": a.source} for a in state.history if a.question_id == question_id],
     }
+
+
+def _evidence(row: Evidence) -> dict[str, Any]:
+    return {"text": row.text, "provided_by": row.provided_by, "provided_at": plain(row.provided_at)}
 
 
 def _request(request: ReleaseRequest, *, session: Session) -> dict[str, Any]:

@@ -34,7 +34,7 @@ class ReviewState:
     initiative: Initiative
     review: Review
     history: list[Answer] = field(default_factory=list)
-    evidence: list[Evidence] = field(default_factory=list)
+    evidence_history: list[Evidence] = field(default_factory=list)  # withdrawn rows too, oldest first
 
     @classmethod
     def load(cls, review_id: int, *, session: Session, framework: Framework, lock: bool = False) -> ReviewState:
@@ -48,6 +48,11 @@ class ReviewState:
         history = session.exec(select(Answer).where(Answer.review_id == review_id).order_by(Answer.id)).all()
         evidence = session.exec(select(Evidence).where(Evidence.review_id == review_id).order_by(Evidence.id)).all()
         return cls(framework, initiative, review, list(history), list(evidence))
+
+    @property
+    def evidence(self) -> list[Evidence]:
+        """The current evidence: what no edit or deletion of its reply withdrew."""
+        return [e for e in self.evidence_history if e.withdrawn_at is None]
 
     @property
     def tier(self) -> Tier:

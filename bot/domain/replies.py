@@ -27,13 +27,15 @@ class ParsedReply:
     rest: str
 
 
-def parse_reply(text: str) -> ParsedReply:
-    """Split a reply into a clear leading answer (if any) and the rest of the text."""
+def parse_reply(text: str, *, allow_na: bool = True) -> ParsedReply:
+    """Split a reply into a clear leading answer (if any; N/A only where allowed) and the rest of the text."""
     match = _LEADING.match(text)
     if not match:
         return ParsedReply(None, text.strip())
-    word = re.sub(r"\s+", " ", match.group("word").lower())
-    return ParsedReply(_WORDS[word], match.group("rest").strip())
+    status = _WORDS[re.sub(r"\s+", " ", match.group("word").lower())]
+    if status is AnswerStatus.NA and not allow_na:
+        return ParsedReply(None, text.strip())
+    return ParsedReply(status, match.group("rest").strip())
 
 
 _LINK = re.compile(r"<https?://|https?://", re.IGNORECASE)

@@ -28,7 +28,7 @@ FALLBACK = "🤖 AI assist could not help this time ({why}). Your reply is kept 
 def enabled(services: Services, workspace_id: int | None) -> bool:
     if services.assistant is None or workspace_id is None:
         return False
-    with services.session() as session:
+    with services.reading() as session:
         workspace = session.get(Workspace, workspace_id)
         return bool(workspace and workspace.ai_assist_enabled)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 
 from slack_bolt import App
 from slack_bolt.oauth import OAuthFlow
@@ -18,9 +18,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import failures, installations, listeners, receipt
+from bot.slack.lifecycle import ListenerPool
 
 logger = logging.getLogger(__name__)
-LISTENER_THREADS = 64  # acks wait for a free thread: keep this above the requests expected at once
 
 
 def build_client(settings: Settings, *, logger: logging.Logger | None = None) -> WebClient:
@@ -42,8 +42,8 @@ def build_client(settings: Settings, *, logger: logging.Logger | None = None) ->
 def build_app(
     settings: Settings, services: Services, *, verify_token: bool = True, executor: Executor | None = None,
 ) -> App:
-    """The Bolt app; slow work runs on `executor` after the ack (a thread pool by default)."""
-    executor = executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+    """The Bolt app; slow work runs on `executor` after the ack (a ListenerPool by default)."""
+    executor = executor or ListenerPool()
     app = App(
         client=build_client(settings),
         oauth_flow=_oauth_flow(settings, services) if settings.oauth else None,

@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
 from bot.domain import approvals
-from bot.domain.approvals import DecisionResult, RequestView, StaleResult
+from bot.domain.approvals import DecisionResult, IsMember, RequestView, StaleResult
 from bot.errors import SlackDeliveryError
 from bot.services import Services
 from bot.slack import ai_flow, delivery, home_flow
@@ -47,6 +47,12 @@ class Membership:
     def is_member(self, role: str, user_id: str) -> bool:
         return user_id in self.members(role)
 
+    def of(self, user_id: str) -> IsMember:
+        """is_member for this one person, with every group asked of Slack now: for use inside a transaction, which
+        must not wait on Slack."""
+        groups = {role for role in self.policy.groups if self.is_member(role, user_id)}
+        return lambda role, user: user == user_id and role in groups
+
     def people_for(self, view: RequestView, roles=None) -> list[str]:
         """Everyone who may decide for the given roles (default: the roles still pending)."""
         people: list[str] = []
@@ -60,12 +66,12 @@ class Membership:
 
 
 def load(services: Services, request_id: int) -> RequestView:
-    with services.session() as session:
+    with services.reading() as session:
         return approvals.load_view(request_id, session=session, framework=services.framework, policy=services.policy)
 
 
 def _permalink(client: WebClient, view: RequestView, services: Services) -> str | None:
-    with services.session() as session:
+    with services.reading() as session:
         review = approvals.latest_review(view.initiative, session=session)
     if not review.thread_ts:
         return None
@@ -107,7 +113,7 @@ def refresh(client: WebClient, services: Services, request_id: int) -> None:
     """Update every copy of the request in place, from the database (a failed update is put right next time)."""
     view = load(services, request_id)
     text, blocks = build_request_message(view, services.framework, permalink=_permalink(client, view, services))
-    with services.session() as session:
+    with services.reading() as session:
         copies = session.exec(select(RequestMessage).where(RequestMessage.request_id == request_id)).all()
     for copy in copies:
         delivery.update(client, channel=copy.channel_id, ts=copy.ts, text=text, blocks=blocks)

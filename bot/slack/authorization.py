@@ -31,7 +31,7 @@ def authorize(context: BoltContext, attempt: Attempt, *, initiative_id: int | No
         query = query.where(Initiative.id == initiative_id)
     else:
         query = query.join(Review, Review.initiative_id == Initiative.id).where(Review.id == review_id)
-    with services.session() as session:
+    with services.reading() as session:
         found = session.exec(query).first()
     if found is None:
         raise NotFoundError("That initiative no longer exists.")

@@ -23,7 +23,7 @@ def announce_change(client: WebClient, services: Services, change: Change) -> No
 
 
 def announce_decision(client: WebClient, services: Services, recorded: Recorded) -> None:
-    with services.session() as session:
+    with services.reading() as session:
         newest = approvals.newest_request(recorded.initiative, session=session)
     approved = newest is not None and newest.status == RequestStatus.APPROVED
     text = build_decision_announcement(recorded, services.framework, services.policy, release_approved=approved)
@@ -40,7 +40,7 @@ def _carry_on(client: WebClient, services: Services, change: Change) -> None:
         approval_flow.refresh(client, services, change.stale.id)
     if change.ask is None and not change.completed:
         return
-    with services.session() as session:
+    with services.reading() as session:
         state = ReviewState.load(change.review_id, session=session, framework=services.framework)
     if change.completed:
         conversation.post_summary(client, state, services)

@@ -92,7 +92,7 @@ def post_summary(client: WebClient, state: ReviewState, services: Services) -> N
     """Post the summary to the team channel itself (not the thread), split to fit Slack's limits."""
     summary = summarize(state)
     paragraph = ai_flow.summary_paragraph(services, summary)
-    with services.session() as session:
+    with services.reading() as session:
         decisions = go_decisions.history(state.initiative.id, session=session)
     for text, blocks in messages.build_summary_messages(summary, services.framework, ai_paragraph=paragraph,
                                                         decisions=decisions):

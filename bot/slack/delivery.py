@@ -11,6 +11,7 @@ from bot.errors import SlackDeliveryError
 
 logger = logging.getLogger(__name__)
 NOT_THERE = {"channel_not_found", "not_in_channel", "is_archived"}
+NOTHING_LOST = "Nothing you entered was lost."
 
 
 def explain(error: SlackApiError, channel: str, retry_hint: str) -> str:
@@ -27,7 +28,7 @@ def explain(error: SlackApiError, channel: str, retry_hint: str) -> str:
 
 def post(
     client: WebClient, *, channel: str, text: str, blocks: list[dict] | None = None,
-    thread_ts: str | None = None, retry_hint: str = "Nothing you entered was lost.",
+    thread_ts: str | None = None, retry_hint: str = NOTHING_LOST,
 ) -> str:
     """Post a message and return its ts; raise SlackDeliveryError with words a person can act on."""
     try:

@@ -8,13 +8,20 @@ import uuid
 from collections.abc import Callable
 
 from slack_bolt import BoltContext
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import MrkdwnError, UserFacingError
 from bot.slack import delivery
+from bot.slack.incoming import STORED_AS
 from bot.text import from_plain
+from storage import inbox
 
 logger = logging.getLogger(__name__)
 NOT_SAVED = "I could not save that; please try again in a minute."  # only where nothing was stored
+KEPT = ("The database did not answer, so that is not done yet. I kept what you sent and will finish it once the "
+        "database is back; there is no need to send it again.")
+FORM_EXPIRED = "Slack waited too long for me to open that form. Please click or run the command again."
 
 
 def message_for(error: Exception) -> str:
@@ -22,6 +29,12 @@ def message_for(error: Exception) -> str:
         return str(error)  # written by us in mrkdwn, names already escaped
     if isinstance(error, UserFacingError):
         return from_plain(str(error))
+    if isinstance(error, SQLAlchemyError):
+        reason = str(getattr(error, "orig", None) or error).strip().partition("\n")[0]
+        logger.error("The database failed while acting on a stored request: %s", reason)
+        return KEPT
+    if isinstance(error, SlackApiError) and error.response.get("error") == "expired_trigger_id":
+        return FORM_EXPIRED
     ref = uuid.uuid4().hex[:8]
     logger.error("Unexpected error (ref %s)", ref, exc_info=error)
     return f"Sorry, something went wrong on my side (ref `{ref}`); please try again."
@@ -49,21 +62,48 @@ def handle_error(error: Exception, body: dict, context: BoltContext) -> None:
 
 
 def reports_errors(listener: Callable) -> Callable:
-    """Wrap a listener so a failure after its ack is reported by it, not by Bolt.
+    """Wrap a listener: it acts on its stored request once, and a failure after its ack is reported by it, not Bolt.
 
-    When a listener raises soon after ack(), Bolt's thread runner resets the ack it already sent,
-    holds the HTTP response for the 3-second ack timeout and then runs the next matching listener.
+    The request is marked processed by the listener's first change, in that change's transaction (storage/inbox.py),
+    or after the listener when it changed nothing; when the database failed it stays stored, for the inbox sweep.
+    When a listener raises soon after ack(), Bolt's thread runner resets the ack it already sent, holds the HTTP
+    response for the 3-second ack timeout and then runs the next matching listener: so nothing is raised to Bolt.
     """
 
     @functools.wraps(listener)
     def run(**kwargs):
         context: BoltContext = kwargs["context"]
-        try:
-            return listener(**kwargs)
-        except Exception as error:
-            if context.ack.response is None:
-                context.ack()
-            report(error, context, kwargs.get("body"))
-            return None
+        key = context.get(STORED_AS)
+        with inbox.processing(key) as current:
+            keep = _act(listener, kwargs, context)
+        if current is not None and not current.settled and not keep:
+            _settle(context, key)
 
     return run
+
+
+def _act(listener: Callable, kwargs: dict, context: BoltContext) -> bool:
+    """Run the listener; True when the database failed it, so its stored request is acted on again later."""
+    try:
+        listener(**kwargs)
+        return False
+    except inbox.AlreadyProcessed:
+        logger.info("A request was acted on already (before a restart, or by another process); left as it was")
+        error = None
+    except Exception as failure:
+        error = failure
+    if context.ack.response is None:
+        context.ack()
+    if error is None:
+        return False
+    report(error, context, kwargs.get("body"))
+    return isinstance(error, SQLAlchemyError)
+
+
+def _settle(context: BoltContext, key: str) -> None:
+    """Mark a request that changed nothing as processed; if the database fails, the sweep acts on it again."""
+    try:
+        with context["services"].session() as session:
+            inbox.settle(key, session=session)
+    except SQLAlchemyError:
+        logger.warning("Could not mark a request processed; it will be acted on again by the inbox sweep")

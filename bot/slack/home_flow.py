@@ -23,11 +23,11 @@ def show(client: WebClient, services: Services, *, user_id: str, team_id: str | 
     """Publish the person's Home at `page` (from 0; the page they last saw when None); Slack refusing it is logged."""
     memory, now = services.home, services.clock.now()
     channels = memory.channels.of(client, user_id, team_id=team_id, now=now)
-    membership = membership or approval_flow.Membership(client, services)
-    with services.session() as session:
+    in_group = (membership or approval_flow.Membership(client, services)).of(user_id)
+    with services.reading() as session:
         found = home.page(user_id, team_id=team_id, channels=channels, session=session,
                           number=memory.page(team_id, user_id) if page is None else page,
-                          framework=services.framework, policy=services.policy, in_group=membership.is_member, now=now)
+                          framework=services.framework, policy=services.policy, in_group=in_group, now=now)
     try:
         client.views_publish(user_id=user_id, view=build_home(found, services.framework))
     except SlackApiError as error:
@@ -41,7 +41,7 @@ def refresh(client: WebClient, services: Services, initiative_id: int, *also: st
     each on the page they last saw, where they have a Home open (anyone else gets fresh data when they open it).
     Nothing that fails here reaches the person who acted: it is logged."""
     try:
-        with services.session() as session:
+        with services.reading() as session:
             initiative, team_id = session.exec(select(Initiative, Workspace.team_id).join(Workspace)
                                                .where(Initiative.id == initiative_id)).one()
         membership = approval_flow.Membership(client, services)

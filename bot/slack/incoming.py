@@ -11,6 +11,8 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.clock import Clock
 
+STORED_AS = "inbox_key"  # context: the inbox key of a request stored for its listener to act on
+RESUMED = "resumed_inbox_key"  # request context: a stored request handed to the app again by the inbox sweep
 WINDOW_SECONDS = 5 * 60  # how far a request's timestamp may be from now (SignatureVerifier's own limit)
 TIMESTAMP = re.compile(r"[0-9]{1,15}")
 SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.services import Services
 from storage import installations
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 from storage.models import Installation, Workspace, as_utc
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,9 @@ class _Stored:
     def _session(self) -> AbstractContextManager[Session]:
         return session_scope(self.engine, now=self.clock.now())
 
+    def _reading(self) -> AbstractContextManager[Session]:
+        return read_scope(self.engine, now=self.clock.now())
+
 
 class Installations(_Stored, InstallationStore):
     """Each workspace's bot token, one row per workspace; the app asks for no user scopes, so that is all."""
@@ -61,7 +64,7 @@ class Installations(_Stored, InstallationStore):
                  is_enterprise_install: bool | None = False) -> Bot | None:
         if not team_id:
             return None
-        with self._session() as session:
+        with self._reading() as session:
             row = installations.find(team_id, session=session)
         if row is None:
             return None
@@ -105,7 +108,7 @@ class Workspaces:
         if store is None:
             return self._client
         if workspace_id not in self._clients:
-            with self._services.session() as session:
+            with self._services.reading() as session:
                 team_id = session.get(Workspace, workspace_id).team_id
             bot = store.find_bot(enterprise_id=None, team_id=team_id)
             if bot is None:

@@ -1,11 +1,12 @@
-"""Sending the weekly plan: each nudge once (a ledger row claimed in the same transaction as the send),
-about one message a second per channel, and one channel's failure recorded without stopping the run."""
+"""Sending the weekly plan: each nudge once (one run at a time sends, and records each nudge in the ledger once Slack
+took it), about one message a second per channel, and one channel's failure recorded without stopping the run."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -18,6 +19,7 @@ from bot.domain.nudges import Kind, Nudge
 from bot.services import Services
 from bot.slack.blocks import adoption as blocks
 from bot.slack.installations import Workspaces
+from storage import locks
 from storage.db import moment
 from storage.models import (
     Initiative,
@@ -31,6 +33,7 @@ from storage.models import (
 logger = logging.getLogger(__name__)
 GONE = {"channel_not_found", "not_in_channel", "is_archived", "account_inactive", "user_not_found",
         "user_disabled", "cannot_dm_bot", "user_not_visible", "no_such_subteam"}
+LOCK = "nudges"  # the lock a run holds while it sends
 DM_KINDS = {Kind.CHECKIN, Kind.REMINDER, Kind.UNMET_CONDITIONS, Kind.WAIVER_OVERDUE, Kind.PENDING_APPROVAL}
 
 
@@ -54,7 +57,7 @@ class Throttle:
 def refresh_timezones(workspaces: Workspaces, services: Services) -> None:
     """Learn the timezone of business owners the bot has not met yet (one users.info each, asked in the workspace of
     their initiative, then stored)."""
-    with services.session() as session:
+    with services.reading() as session:
         known = select(UserProfile.user_id)
         missing = session.exec(
             select(Initiative.workspace_id, Initiative.business_owner_id)
@@ -79,71 +82,57 @@ def refresh_timezones(workspaces: Workspaces, services: Services) -> None:
 
 def run(client: WebClient, services: Services, *, interval: float = 1.0) -> list[str]:
     """Plan the nudges due at the clock's instant and send each one not sent yet, with the token of its initiative's
-    workspace (where the app is not installed, they wait); a line per nudge handled."""
+    workspace (where the app is not installed, they wait); a line per nudge handled. One run at a time sends: while
+    another holds the lock, this one leaves the nudges to it."""
     workspaces = Workspaces(client, services)
     refresh_timezones(workspaces, services)
-    with services.session() as session:
-        planned = nudges.plan(session=session, now=moment(session), framework=services.framework,
-                              policy=services.policy)
-        workspace_of = dict(session.exec(select(Initiative.id, Initiative.workspace_id)
-                                         .where(Initiative.id.in_({n.initiative_id for n in planned}))).all())
-    throttle, lines = Throttle(interval), []
-    for nudge in planned:
-        workspace_client = workspaces.client(workspace_of[nudge.initiative_id])
-        if workspace_client is None:
-            continue  # the app is not installed there (any more): the nudge waits, unclaimed
-        line = send(workspace_client, services, nudge, throttle)
-        if line:
-            lines.append(line)
-    return lines
+    with locks.held(services.engine, LOCK) as mine:
+        if not mine:
+            logger.info("Another run is sending the nudges")
+            return []
+        with services.reading() as session:
+            planned = nudges.plan(session=session, now=moment(session), framework=services.framework,
+                                  policy=services.policy)
+            workspace_of = dict(session.exec(select(Initiative.id, Initiative.workspace_id)
+                                             .where(Initiative.id.in_({n.initiative_id for n in planned}))).all())
+        throttle, lines = Throttle(interval), []
+        for nudge in planned:
+            workspace_client = workspaces.client(workspace_of[nudge.initiative_id])
+            if workspace_client is None:
+                continue  # the app is not installed there (any more): the nudge waits, unrecorded
+            lines.append(send(workspace_client, services, nudge, throttle))
+        return lines
 
 
-def send(client: WebClient, services: Services, nudge: Nudge, throttle: Throttle) -> str | None:
-    """Claim the nudge's key and send it in one transaction; None if another run already did."""
+def send(client: WebClient, services: Services, nudge: Nudge, throttle: Throttle) -> str:
+    """Send a planned nudge, then record it in the ledger (the caller holds the lock); what became of it.
+
+    It is composed in a read-only unit and recorded in a write one after Slack answered: no transaction is open
+    while Slack is called. A passing failure records nothing, so the next run tries again."""
+    with services.reading() as session:
+        initiative = session.get(Initiative, nudge.initiative_id)
+        message = _compose(session, services, nudge, initiative)
+    line = f"{nudge.kind} to {nudge.recipient} for {initiative.name}"
     try:
         channels = _channels(client, nudge)
+        for channel in channels:
+            throttle.wait(channel)
+        for channel in channels:
+            _deliver(client, channel, message, initiative, nudge)
     except SlackApiError as error:
-        return _record_failure(services, nudge, error)
-    for channel in channels:
-        throttle.wait(channel)
+        code = error.response.get("error", "")
+        if code not in GONE:
+            raise
+        _record(services, nudge, NudgeStatus.FAILED, code)
+        return f"{line}: failed ({code})"
+    _record(services, nudge, NudgeStatus.SENT)
+    return line
+
+
+def _record(services: Services, nudge: Nudge, status: NudgeStatus, error: str | None = None) -> None:
     with services.session() as session:
-        log = _claim(session, nudge, NudgeStatus.SENT)
-        if log is None:
-            return None
-        initiative = session.get(Initiative, nudge.initiative_id)
-        try:
-            for channel in channels:
-                _deliver(client, session, services, nudge, initiative, channel)
-        except SlackApiError as error:
-            code = error.response.get("error", "")
-            if code not in GONE:
-                raise  # a passing failure: nothing is recorded, the next run tries again
-            log.status, log.error = NudgeStatus.FAILED, code
-            session.add(log)
-            return f"{nudge.kind} to {nudge.recipient} for {initiative.name}: failed ({code})"
-    return f"{nudge.kind} to {nudge.recipient} for {initiative.name}"
-
-
-def _claim(session: Session, nudge: Nudge, status: NudgeStatus, error: str | None = None) -> NudgeLog | None:
-    """Record the nudge's key; None when another run has it (it waits here until that run commits)."""
-    log = NudgeLog(key=nudge.key, kind=nudge.kind, initiative_id=nudge.initiative_id, week_start=nudge.week_start,
-                   recipient=nudge.recipient, status=status, error=error)
-    try:
-        with session.begin_nested():
-            session.add(log)
-    except IntegrityError:
-        return None
-    return log
-
-
-def _record_failure(services: Services, nudge: Nudge, error: SlackApiError) -> str | None:
-    code = error.response.get("error", "")
-    if code not in GONE:
-        raise error
-    with services.session() as session:
-        if _claim(session, nudge, NudgeStatus.FAILED, code) is None:
-            return None
-    return f"{nudge.kind} to {nudge.recipient}: failed ({code})"
+        session.add(NudgeLog(key=nudge.key, kind=nudge.kind, initiative_id=nudge.initiative_id,
+                             week_start=nudge.week_start, recipient=nudge.recipient, status=status, error=error))
 
 
 def _channels(client: WebClient, nudge: Nudge) -> list[str]:
@@ -157,24 +146,32 @@ def _channels(client: WebClient, nudge: Nudge) -> list[str]:
     return [client.conversations_open(users=person)["channel"]["id"] for person in people]
 
 
-def _deliver(client: WebClient, session: Session, services: Services, nudge: Nudge, initiative: Initiative,
-             channel: str) -> None:
+@dataclass(frozen=True)
+class _Message:
+    text: str
+    blocks: list[dict] | None = None
+    thread_ts: str | None = None
+    trend: adoption.Trend | None = None  # a digest's, whose chart follows it
+
+
+def _compose(session: Session, services: Services, nudge: Nudge, initiative: Initiative) -> _Message:
     kind = nudge.kind
     if kind in (Kind.CHECKIN, Kind.REMINDER):
-        text, message = blocks.build_checkin(initiative, nudge.week_start, reminder=kind is Kind.REMINDER)
-        client.chat_postMessage(channel=channel, text=text, blocks=message)
-    elif kind is Kind.DIGEST:
+        return _Message(*blocks.build_checkin(initiative, nudge.week_start, reminder=kind is Kind.REMINDER))
+    if kind is Kind.DIGEST:
         trend = adoption.trend(initiative.id, nudge.week_start, session=session)
-        text, message = blocks.build_digest(initiative, trend)
-        posted = client.chat_postMessage(channel=channel, text=text, blocks=message)
-        _attach_chart(client, channel, posted["ts"], initiative, trend, nudge)
-    elif kind is Kind.IDLE_REVIEW:
+        return _Message(*blocks.build_digest(initiative, trend), trend=trend)
+    if kind is Kind.IDLE_REVIEW:
         review = session.get(Review, nudge.detail[0])
-        client.chat_postMessage(channel=channel, thread_ts=review.thread_ts,
-                                text=blocks.build_stale_nudge(kind, initiative, []))
-    else:
-        client.chat_postMessage(channel=channel, text=blocks.build_stale_nudge(kind, initiative,
-                                                                                _items(session, services, nudge)))
+        return _Message(blocks.build_stale_nudge(kind, initiative, []), thread_ts=review.thread_ts)
+    return _Message(blocks.build_stale_nudge(kind, initiative, _items(session, services, nudge)))
+
+
+def _deliver(client: WebClient, channel: str, message: _Message, initiative: Initiative, nudge: Nudge) -> None:
+    posted = client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,
+                                     thread_ts=message.thread_ts)
+    if message.trend is not None:
+        _attach_chart(client, channel, posted["ts"], initiative, message.trend, nudge)
 
 
 def _attach_chart(client: WebClient, channel: str, ts: str, initiative: Initiative, trend: adoption.Trend,

@@ -1,8 +1,10 @@
-"""Every request is recorded in the inbox before anything acts on it: replays are answered once, and when the
-database cannot take the record the person is told so (and Slack resends events later)."""
+"""Every request is stored in the inbox before it is acknowledged: replays are answered once, what was acknowledged
+is acted on even after a crash, and when the database cannot take it the person is told so (and Slack resends
+events later)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -12,31 +14,38 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services import Services
 from bot.slack import failures
-from bot.slack.incoming import kind_of
+from bot.slack.incoming import RESUMED, STORED_AS, kind_of
 from storage import inbox
 
 logger = logging.getLogger(__name__)
+ANSWERED_IN_ACK = {"block_suggestion", "view_closed"}  # nothing to act on after the acknowledgement
+BOLTS_OWN_EVENTS = {"app_uninstalled", "tokens_revoked"}  # acted on by Bolt's listeners, which keep no inbox
 
 
 def _inbox_key(body: dict, request: BoltRequest) -> str | None:
     """An event's id (Slack's retries of it carry new headers), else the request's signature, which a replay
-    repeats; None in Socket Mode, where only events are resent."""
+    repeats; in Socket Mode (no signature) the interaction's trigger_id."""
     if kind_of(body) == "event_callback":
         return body.get("event_id")
-    return request.headers.get("x-slack-signature", [None])[0]
+    return request.headers.get("x-slack-signature", [None])[0] or body.get("trigger_id")
 
 
 def record_first(services: Services, executor: Executor) -> Callable:
-    """Bolt middleware: store the request's key before it is acknowledged; a key stored already is a replay."""
+    """Bolt middleware: store the request before it is acknowledged, and tell its listener under which key; a key
+    stored already is a replay. A request the inbox sweep hands back is stored already."""
 
     def record(body: dict, request: BoltRequest, context: BoltContext, next):  # noqa: A002 (Bolt's name)
+        if context.get(RESUMED):
+            context[STORED_AS] = context[RESUMED]
+            return next()
         key = _inbox_key(body, request)
         if key is None:
             return next()
         kind = kind_of(body)
+        payload = None if _answered_at_once(kind, body) else json.dumps(body)
         try:
             with services.session() as session:
-                first = inbox.record(key=key, kind=kind, session=session)
+                first = inbox.record(key=key, kind=kind, body=payload, session=session)
         except SQLAlchemyError as error:
             reason = str(getattr(error, "orig", None) or error).strip().partition("\n")[0]
             logger.error("Could not record a request (%s), so it was not acted on: %s", kind, reason)
@@ -44,9 +53,15 @@ def record_first(services: Services, executor: Executor) -> Callable:
         if not first:
             logger.info("A request (%s) arrived again and was answered once", kind)
             return BoltResponse(status=200, body="")
+        if payload is not None:
+            context[STORED_AS] = key
         return next()
 
     return record
+
+
+def _answered_at_once(kind: str, body: dict) -> bool:
+    return kind in ANSWERED_IN_ACK or (body.get("event") or {}).get("type") in BOLTS_OWN_EVENTS
 
 
 def _not_saved(kind: str, body: dict, context: BoltContext, executor: Executor) -> BoltResponse:

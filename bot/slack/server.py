@@ -109,7 +109,7 @@ def _gate(environ: dict, services: Services, gate_token: str) -> BoltResponse:
     if not name.strip():
         return BoltResponse(status=400, body={"error": "say which initiative: /gate?initiative=NAME"})
     try:
-        with services.session() as session:
+        with services.reading() as session:
             result = approvals.gate(name, team_id=(query.get("team") or [None])[0], session=session,
                                     framework=services.framework)
     except UserFacingError as error:

@@ -35,7 +35,7 @@ def _load_question(action: dict, context, attempt: Attempt) -> tuple[ReviewState
     services: Services = context["services"]
     review_id, question_id = _ref(action)
     authorize(context, attempt, review_id=review_id)
-    with services.session() as session:
+    with services.reading() as session:
         state = ReviewState.load(review_id, session=session, framework=services.framework)
     question = state.question(question_id)
     if question is None:

@@ -23,7 +23,7 @@ from storage.models import Initiative
 
 
 def open_report_form(client, trigger_id: str, initiative_id: int, week_start: date, services: Services) -> None:
-    with services.session() as session:
+    with services.reading() as session:
         initiative = session.get(Initiative, initiative_id)
         if initiative is None:
             raise NotFoundError("That initiative no longer exists.")

@@ -23,7 +23,7 @@ from storage.models import Initiative, Outcome
 
 def open_request_form(client, trigger_id: str, initiative_id: int, services: Services) -> None:
     """Open the release request form for an initiative (from the summary button or /readiness release)."""
-    with services.session() as session:
+    with services.reading() as session:
         initiative = session.get(Initiative, initiative_id)
         if initiative is None:
             raise NotFoundError("That initiative no longer exists.")
@@ -46,14 +46,14 @@ def handle_request_submission(ack, body: dict, view: dict, client, context) -> N
     user_id = body["user"]["id"]
     initiative_id, waivers = blocks.read_request_modal(view)
     authorize(context, Attempt.RELEASE, initiative_id=initiative_id)
+    is_member = Membership(client, services).of(user_id)
     try:
         with services.session() as session:
             initiative = session.get(Initiative, initiative_id)
             request = approvals.request_release(
                 initiative, session=session, framework=services.framework, policy=services.policy,
                 requested_by=user_id, waivers=waivers, now=services.clock.now(),
-                approvals_channel=services.approvals_channel or initiative.channel_id,
-                is_member=Membership(client, services).is_member,
+                approvals_channel=services.approvals_channel or initiative.channel_id, is_member=is_member,
             )
     except approvals.RequestErrors as invalid:
         general = invalid.errors.pop("", None)
@@ -74,7 +74,7 @@ def handle_approve(ack, body: dict, action: dict, client, context) -> None:
     services: Services = context["services"]
     request_id, user_id = int(action["value"]), body["user"]["id"]
     membership = Membership(client, services)
-    with services.session() as session:
+    with services.reading() as session:
         view = approvals.load_view(request_id, session=session, framework=services.framework, policy=services.policy)
     if not view.needs_rationale:
         _decide(body, action, client, context, Outcome.APPROVED, reason=None)
@@ -90,12 +90,13 @@ def handle_approve_submission(ack, body: dict, view: dict, client, context) -> N
     services: Services = context["services"]
     request_id, rationale, choices = blocks.read_approve_modal(view)
     user_id = body["user"]["id"]
+    is_member = Membership(client, services).of(user_id)
     try:
         with services.session() as session:
             result = approvals.decide(
                 request_id, Outcome.APPROVED, user_id=user_id, reason=None, rationale=rationale, waivers=choices,
-                session=session, framework=services.framework, policy=services.policy,
-                is_member=Membership(client, services).is_member, now=services.clock.now(),
+                session=session, framework=services.framework, policy=services.policy, is_member=is_member,
+                now=services.clock.now(),
             )
     except approvals.DecisionErrors as invalid:
         ack(response_action="errors", errors=invalid.errors)
@@ -118,11 +119,12 @@ def handle_changes_submission(ack, body: dict, view: dict, client, context) -> N
     services: Services = context["services"]
     request_id, what = blocks.read_changes_modal(view)
     user_id = body["user"]["id"]
+    is_member = Membership(client, services).of(user_id)
     try:
         with services.session() as session:
             result = approvals.request_changes(
                 request_id, user_id=user_id, what=what, session=session, framework=services.framework,
-                policy=services.policy, is_member=Membership(client, services).is_member,
+                policy=services.policy, is_member=is_member,
             )
     except approvals.DecisionErrors as invalid:
         ack(response_action="errors", errors=invalid.errors)
@@ -145,10 +147,12 @@ def _refused(body: dict, action: dict, client, context, *, outcome: str) -> bool
     """Whether this person may not decide the request; if so they are told why (and the attempt is audited), where
     they clicked (a request message) or by DM (App Home)."""
     services: Services = context["services"]
+    user_id = body["user"]["id"]
+    is_member = Membership(client, services).of(user_id)
     with services.session() as session:
-        refused = approvals.may_decide(int(action["value"]), user_id=body["user"]["id"], session=session,
-                                       framework=services.framework, policy=services.policy,
-                                       is_member=Membership(client, services).is_member, outcome=outcome)
+        refused = approvals.may_decide(int(action["value"]), user_id=user_id, session=session,
+                                       framework=services.framework, policy=services.policy, is_member=is_member,
+                                       outcome=outcome)
     if refused:
         tell(refused, context)
     return refused is not None
@@ -166,11 +170,11 @@ def handle_reject_submission(ack, body: dict, view: dict, client, context) -> No
 def _decide(body: dict, action: dict, client, context, outcome: Outcome, *, reason: str | None) -> None:
     services: Services = context["services"]
     user_id = body["user"]["id"]
+    is_member = Membership(client, services).of(user_id)
     with services.session() as session:
         result = approvals.decide(
             int(action["value"]), outcome, user_id=user_id, reason=reason, session=session,
-            framework=services.framework, policy=services.policy,
-            is_member=Membership(client, services).is_member, now=services.clock.now(),
+            framework=services.framework, policy=services.policy, is_member=is_member, now=services.clock.now(),
         )
     _after(result, client, services, user_id, context)
 

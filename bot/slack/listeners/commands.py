@@ -81,7 +81,7 @@ def _help(command, args, client, services) -> Reply:
 
 
 def _status(command, state: ReviewState, client, services) -> Reply:
-    with services.session() as session:
+    with services.reading() as session:
         decisions = go_decisions.history(state.initiative.id, session=session)
     return Reply(*messages.build_status_message(state, decisions=decisions))
 
@@ -112,7 +112,7 @@ def _release(command, state: ReviewState, client, services) -> None:
 
 
 def _report(command, state: ReviewState, client, services) -> None:
-    with services.session() as session:
+    with services.reading() as session:
         week = reporting_week(state.initiative, session=session, now=services.clock.now())
     open_report_form(client, command["trigger_id"], state.initiative.id, week, services)
 
@@ -144,7 +144,7 @@ def _ai_switch(command: dict, args: str, client, services: Services) -> Reply:
 
 
 def _usage(command: dict, args: str, client, services: Services) -> Reply:
-    with services.session() as session:
+    with services.reading() as session:
         rows = month_usage(command["team_id"], session=session, now=services.clock.now())
         decided = month_overrides(command["team_id"], session=session, now=services.clock.now())
     if not rows:
@@ -161,7 +161,7 @@ def _export(command, state: ReviewState, client, services) -> Reply:
 
 
 def _state(command: dict, name: str, services: Services) -> ReviewState:
-    with services.session() as session:
+    with services.reading() as session:
         initiative = find_initiative(command["team_id"], name, session=session, channel_id=command.get("channel_id"))
         review = latest_review(initiative, session=session)
         return ReviewState.load(review.id, session=session, framework=services.framework)

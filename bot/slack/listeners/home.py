@@ -39,7 +39,7 @@ def handle_continue(ack, action: dict, client, context: BoltContext) -> None:
     if not value.isdigit():
         raise NotFoundError("That button no longer matches an initiative. Try `/readiness continue <name>`.")
     authorize(context, Attempt.CONTINUE, initiative_id=int(value))
-    with services.session() as session:
+    with services.reading() as session:
         initiative = session.get(Initiative, int(value))
         state = ReviewState.load(latest_review(initiative, session=session).id, session=session,
                                  framework=services.framework)

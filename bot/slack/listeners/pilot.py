@@ -43,7 +43,7 @@ def open_edit_form(client, trigger_id: str, initiative_id: int, user_id: str, se
 
 
 def open_decision_form(client, trigger_id: str, initiative_id: int, user_id: str, services: Services) -> None:
-    with services.session() as session:
+    with services.reading() as session:
         initiative = _initiative(session, initiative_id)
         history = go_decisions.history(initiative_id, session=session)
     client.views_open(trigger_id=trigger_id, view=blocks.build_decision_modal(
@@ -51,7 +51,7 @@ def open_decision_form(client, trigger_id: str, initiative_id: int, user_id: str
 
 
 def open_baseline_form(client, trigger_id: str, initiative_id: int, services: Services) -> None:
-    with services.session() as session:
+    with services.reading() as session:
         initiative = _initiative(session, initiative_id)
         current = baseline.BaselineInput.of(yardstick(initiative_id, session=session))
     client.views_open(trigger_id=trigger_id, view=adoption_blocks.build_baseline_modal(initiative, current))

@@ -26,14 +26,14 @@ def _visible(context: BoltContext, services: Services, team_id: str) -> list[Ini
     approve (the access rule, with each channel's members asked of Slack once and remembered for a minute)."""
     members: ChannelMembers = context[CHANNEL_MEMBERS]
     now = services.clock.now()
-    with services.session() as session:
+    with services.reading() as session:
         channels = set(session.exec(select(Initiative.channel_id).join(Workspace)
                                     .where(Workspace.team_id == team_id)).all())
     theirs = {c for c in channels if members.includes(context.client, c, context.user_id, now=now)}
     actor = Actor(context.user_id, context.actor_team_id or context.team_id)
     rule = access.seen_by(actor, channels=theirs, policy=services.policy,
                           in_group=Membership(context.client, services).is_member)
-    with services.session() as session:
+    with services.reading() as session:
         return list(session.exec(select(Initiative).join(Workspace).where(Workspace.team_id == team_id, rule)
                                  .order_by(Initiative.id)).all())
 
@@ -46,7 +46,7 @@ def show_portfolio(command: dict, client, context: BoltContext) -> tuple[str, li
     if not initiatives:
         return (("You can't see any initiative of this workspace yet: start one with `/readiness new <name>`, or "
                  "ask to be invited to a team channel that has one."), None)
-    with services.session() as session:
+    with services.reading() as session:
         found = portfolio.build(initiatives, session=session, framework=services.framework,
                                 formula=services.portfolio)
     day = services.clock.now().date().isoformat()
@@ -62,7 +62,7 @@ def show_portfolio(command: dict, client, context: BoltContext) -> tuple[str, li
 
 def send_export(initiative_id: int, user_id: str, client, services: Services) -> str:
     """Upload the audit report (Markdown, with the adoption chart beside it) to the person's DM; what to tell them."""
-    with services.session() as session:
+    with services.reading() as session:
         initiative = session.get(Initiative, initiative_id)
         record = dossier.dossier(initiative, session=session, framework=services.framework,
                                  now=services.clock.now())
@@ -76,7 +76,7 @@ def send_export(initiative_id: int, user_id: str, client, services: Services) ->
 
 
 def open_score_form(client, trigger_id: str, initiative_id: int, services: Services) -> None:
-    with services.session() as session:
+    with services.reading() as session:
         initiative = session.get(Initiative, initiative_id)
     client.views_open(trigger_id=trigger_id, view=blocks.build_score_modal(
         initiative.name, initiative.id, scores.Scores.of(initiative), formula=services.portfolio.describe()))

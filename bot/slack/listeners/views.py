@@ -38,7 +38,7 @@ def handle_intake(ack, body: dict, view: dict, client, context) -> None:
         ack(response_action="errors", errors=invalid.errors)
         return
     ack()
-    with services.session() as session:
+    with services.reading() as session:
         state = ReviewState.load(review.id, session=session, framework=services.framework)
     context["channel_id"] = json.loads(view.get("private_metadata") or "{}").get("channel_id")
     conversation.start_thread(client, state, services, started_by=user_id)

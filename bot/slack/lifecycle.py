@@ -1,0 +1,104 @@
+"""Running and stopping: the listeners' thread pool, which can wait for its work, and a clean stop of the HTTP
+server (no new requests, those in flight finished, then the serving loop ended)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+
+from waitress.channel import HTTPChannel
+
+logger = logging.getLogger(__name__)
+LISTENER_THREADS = 64  # acks wait for a free thread: keep this above the requests expected at once
+GRACE_SECONDS = 20.0  # how long a stop waits for the work in flight; what is left is swept at the next start
+
+
+class ListenerPool(ThreadPoolExecutor):
+    """The listeners' threads, remembering their work so a stop (or a test) can wait until it is done."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+        self._pending: set[Future] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future = super().submit(fn, *args, **kwargs)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, future: Future) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until no listener is running (work they start meanwhile included); False if `timeout` ran out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = set(self._pending)
+            if not pending:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            wait(pending, timeout=remaining)
+
+
+class CleanStop:
+    """Stopping a waitress server cleanly: `begin` (from any thread) accepts no new connection, lets the requests in
+    flight be answered and their listeners finish, within `grace` seconds, then ends the serving loop; `finish`,
+    once `server.run()` has returned, closes the sockets."""
+
+    def __init__(self, server, pool: ListenerPool, *, grace: float = GRACE_SECONDS) -> None:
+        self.server, self.pool, self.grace = server, pool, grace
+        self._channels: list = []
+        self.complete = True
+
+    def begin(self) -> None:
+        deadline = time.monotonic() + self.grace
+        self.server.accepting = False
+        self.complete = (_until(lambda: not _busy(self.server), deadline)
+                         and self.pool.drain(max(0.0, deadline - time.monotonic())))
+        if not self.complete:
+            logger.warning("Stopped with work still in flight; it is acted on when the bot next starts")
+        self.server.task_dispatcher.shutdown(timeout=1)
+        self._channels = list(self.server._map.values())  # the listening socket, its trigger, open connections
+        self.server._map.clear()  # the serving loop ends once its map is empty...
+        self.server.pull_trigger()  # ...and this wakes it up to notice
+
+    def finish(self) -> None:
+        for channel in self._channels:
+            channel.close()
+
+
+def _busy(server) -> bool:
+    """A request is being handled or queued, or an answer is still being written out."""
+    dispatcher = server.task_dispatcher
+    writing = any(isinstance(c, HTTPChannel) and (c.requests or c.total_outbufs_len) for c in server._map.values())
+    return bool(dispatcher.active_count or dispatcher.queue or writing)
+
+
+def _until(condition: Callable[[], bool], deadline: float) -> bool:
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def on_sigterm(stop: Callable[[], object]) -> None:
+    """Run `stop` in a thread of its own when SIGTERM first arrives (the main thread keeps serving meanwhile)."""
+    started = threading.Event()
+
+    def handle(*_) -> None:
+        if not started.is_set():
+            started.set()
+            threading.Thread(target=stop, name="stopping").start()
+
+    signal.signal(signal.SIGTERM, handle)

@@ -1,0 +1,56 @@
+"""The inbox sweep: requests acknowledged but never acted on (the process stopped, crashed or lost its database
+midway) are handed to the app again, at start-up and then every few seconds."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from slack_bolt import App, BoltRequest
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.services import Services
+from bot.slack.incoming import RESUMED
+from storage import inbox
+
+logger = logging.getLogger(__name__)
+BATCH = 50
+
+
+def sweep(app: App, services: Services, *, idle: timedelta) -> int:
+    """Claim the stored requests nobody has touched for `idle` and act on them; how many were handed on."""
+    with services.session() as session:
+        pending = inbox.claim_pending(idle=idle, limit=BATCH, session=session)
+    for key, payload in pending:
+        app.dispatch(BoltRequest(body=payload, context={RESUMED: key}))
+    if pending:
+        logger.info("Acted on %d stored request(s) that had not been finished", len(pending))
+    return len(pending)
+
+
+class Sweeper:
+    """Sweeps the inbox in a thread of its own, at once and then every `every` seconds, until stopped."""
+
+    def __init__(self, app: App, services: Services, *, idle: timedelta, every: float = 5.0) -> None:
+        self._app, self._services, self._idle, self._every = app, services, idle, every
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="inbox-sweep", daemon=True)
+
+    def start(self) -> Sweeper:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop sweeping (at once, or after the sweep under way); safe to call more than once."""
+        self._stopping.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                sweep(self._app, self._services, idle=self._idle)
+            except SQLAlchemyError as error:
+                logger.warning("Could not sweep the inbox (%s); trying again shortly", type(error).__name__)
+            self._stopping.wait(self._every)
