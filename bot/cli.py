@@ -189,11 +189,12 @@ def _scheduler(args: argparse.Namespace) -> None:
     app, services = start(load_settings())
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    logger.info("Scheduler running: nudges and approval reminders every %s s", args.every)
+    logger.info("Scheduler running: nudges, approval reminders and what is left in the outbox, every %s s", args.every)
     while not stopping.is_set():
         try:
             for line in nudge_sender.run(app.client, services) + approval_flow.run_sweep(app.client, services):
                 logger.info("%s", line)
+            services.outbox.deliver()
         except Exception:
             logger.exception("Scheduled run failed; trying again next time")
         stopping.wait(args.every)

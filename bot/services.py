@@ -3,7 +3,8 @@ installed in several workspaces, where their tokens are kept)."""
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Collection, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 
 from slack_sdk.oauth import InstallationStore
@@ -16,7 +17,23 @@ from bot.clock import Clock, SystemClock
 from bot.framework import Framework
 from bot.portfolio_formula import PortfolioFormula, load_portfolio
 from bot.slack.home_memory import HomeMemory
+from storage import outbox
 from storage.db import read_scope, session_scope
+
+
+class Relay:
+    """Delivers the outbox after a unit of work wrote to it (the Slack app connects it): raises, for the person who
+    acted, when Slack refused one of that unit's messages for good."""
+
+    def __init__(self) -> None:
+        self._deliver: Callable[[Collection[int]], None] | None = None
+
+    def connect(self, deliver: Callable[[Collection[int]], None]) -> None:
+        self._deliver = deliver
+
+    def deliver(self, mine: Collection[int] = ()) -> None:
+        if self._deliver is not None:
+            self._deliver(mine)
 
 
 @dataclass(frozen=True)
@@ -30,10 +47,16 @@ class Services:
     installations: InstallationStore | None = None  # only in OAuth mode: each workspace's bot token
     portfolio: PortfolioFormula = field(default_factory=load_portfolio)  # how the portfolio ranks
     home: HomeMemory = field(default_factory=HomeMemory, compare=False, repr=False)  # App Home's, while the app runs
+    outbox: Relay = field(default_factory=lambda: Relay(), compare=False, repr=False)  # set up by the Slack app
 
-    def session(self) -> AbstractContextManager[Session]:
-        """A unit of work at the clock's current instant."""
-        return session_scope(self.engine, now=self.clock.now())
+    @contextmanager
+    def session(self, *, deliver: bool = True) -> Iterator[Session]:
+        """A unit of work at the clock's current instant; the messages it wrote for Slack are delivered once it has
+        committed (unless `deliver` is False: the caller delivers them, e.g. after acknowledging a form)."""
+        with session_scope(self.engine, now=self.clock.now()) as session:
+            yield session
+        if deliver and outbox.queued(session):
+            self.outbox.deliver(outbox.queued(session))
 
     def reading(self) -> AbstractContextManager[Session]:
         """A read-only unit of work at the clock's current instant: never queued behind a writer, and never writes."""

@@ -420,3 +420,39 @@ class OAuthState(SQLModel, table=True):
     state: str = Field(primary_key=True, max_length=64)
     expires_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
 
+
+class OutboxMessage(SQLModel, table=True):
+    """A message for Slack, written in the transaction of the change that caused it and delivered after commit
+    (bot/slack/relay.py), in order per conversation, at least once and shown once.
+
+    `kind` is post, update or ephemeral. A post goes to `conversation` (a channel, or a person's id for a DM), in the
+    thread `thread_ts`, or in the thread of the earlier outbox post `thread_of`; an update replaces the message
+    `target_ts`. Once delivered it holds the `channel` and `ts` Slack gave, and `then` (what to record with the ts,
+    e.g. a review's thread) has been applied in the same transaction. A post carries its id in the message's
+    metadata, so a delivery cut short after Slack took it is found instead of posted again. `tell` names the person
+    told (with `hint`) if it cannot be delivered.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "conversation"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int | None = Field(default=None, foreign_key="workspace.id")
+    kind: str = Field(max_length=20)
+    conversation: str = Field(max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    thread_of: int | None = Field(default=None)
+    target_ts: str | None = Field(default=None, max_length=32)
+    user_id: str | None = Field(default=None, max_length=32)  # an ephemeral's reader
+    text: str = Field(sa_type=Text)
+    blocks: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    then: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    tell: str | None = Field(default=None, max_length=32)
+    hint: str | None = Field(default=None, sa_type=Text)  # what `tell` can do once it is fixed
+    created_at: datetime = _ts_column()
+    claimed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # (`text` is a column here)
+    delivered_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    channel: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, max_length=100)  # why it was given up on

@@ -55,6 +55,7 @@ class FakeSlack:
         self.held = 0  # calls waiting on hold(), so far
         self._hang_after: dict[str, int] = {}
         self._holding: set[str] = set()
+        self._lost: dict[str, int] = {}
         self._released = threading.Event()
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Lock()
@@ -127,6 +128,19 @@ class FakeSlack:
     def server_error(self, method: str, *, status: int = 503, times: int = 1) -> None:
         self._add(method, Fault(status, {"ok": False, "error": "service_unavailable"}, times=times))
 
+    def lose_answer(self, method: str, *, times: int = 1) -> None:
+        """The next `times` calls to `method` take effect (a post is posted) but are answered 500, as when Slack's
+        answer is lost on the way back."""
+        with self._lock:
+            self._lost[method] = self._lost.get(method, 0) + times
+
+    def _answer_lost(self, method: str) -> bool:
+        with self._lock:
+            if not self._lost.get(method):
+                return False
+            self._lost[method] -= 1
+            return True
+
     def hang(self, method: str, *, after: int) -> None:
         """After `after` answered calls, the next call to `method` gets no answer until release()."""
         self._hang_after[method] = after
@@ -193,6 +207,18 @@ class FakeSlack:
             found.append(p)
         return found
 
+    def _history(self, params: dict) -> list[dict]:
+        """conversations.history (a channel's top-level messages) or .replies (a thread), newest first, with their
+        metadata when asked for."""
+        thread = params.get("ts")
+        posts = self.posts(channel=params.get("channel"), thread_ts=thread, top_level=not thread)
+        if thread:
+            posts = [p for p in self.posts(channel=params.get("channel"), top_level=True) if p["ts"] == thread] + posts
+        with_metadata = str(params.get("include_all_metadata")).lower() in ("1", "true")
+        return [{"type": "message", "ts": p["ts"], "text": p.get("text"), "bot_id": BOT_ID,
+                 **({"metadata": p["metadata"]} if with_metadata and p.get("metadata") else {})}
+                for p in reversed(posts)]
+
     def wait_for(self, predicate, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -203,6 +229,12 @@ class FakeSlack:
 
     # --- the HTTP side ------------------------------------------------------------------------
     def _respond(self, method: str, params: dict) -> tuple[int, dict, dict]:
+        status, body, headers = self._take_effect(method, params)
+        if self._answer_lost(method):
+            return 500, {"ok": False, "error": "internal_error"}, {}
+        return status, body, headers
+
+    def _take_effect(self, method: str, params: dict) -> tuple[int, dict, dict]:
         self._maybe_hold(method)
         if self._maybe_hang(method):
             return 500, {"ok": False, "error": "request_timeout"}, {}
@@ -221,6 +253,8 @@ class FakeSlack:
             params["ts"] = ts
             return 200, {"ok": True, "channel": params.get("channel"), "ts": ts,
                          "message": {"text": params.get("text"), "ts": ts, "bot_id": BOT_ID}}, {}
+        if method in ("conversations.history", "conversations.replies"):
+            return 200, {"ok": True, "messages": self._history(params), "has_more": False}, {}
         if method == "chat.update":
             return 200, {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}, {}
         if method == "chat.postEphemeral":
@@ -309,6 +343,15 @@ class FakeSlack:
                     for key in ("blocks", "view"):
                         if isinstance(params.get(key), str):
                             params[key] = json.loads(params[key])
+                self._answer(method, params)
+
+            def do_GET(self):  # noqa: N802 (http.server's name) -- slack_sdk reads history with GET
+                path, _, query = self.path.partition("?")
+                method = path.rsplit("/", 1)[-1]
+                fake._note_if_locked(method)
+                self._answer(method, dict(parse_qsl(query, keep_blank_values=True)))
+
+            def _answer(self, method: str, params: dict) -> None:
                 call = Call(method, params, dict(self.headers))
                 if fake.latency:
                     time.sleep(fake.latency)

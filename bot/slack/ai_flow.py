@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import logging
 
-from slack_sdk import WebClient
 
 from bot.ai.assist import AIUnavailable, Assessment, prompt
 from bot.domain.answering import Step
 from bot.domain.approvals import RequestView
 from bot.domain.summary import Summary, describe
 from bot.services import Services
-from bot.slack import delivery
 from bot.slack.blocks.limits import context, section
 from bot.slack.blocks.messages import status_label
 from bot.slack.ids import Action, proposal_ref
 from bot.text import from_model, shorten
+from storage import outbox
 from storage.models import AnswerStatus, Initiative, Workspace
 
 logger = logging.getLogger(__name__)
@@ -33,21 +32,23 @@ def enabled(services: Services, workspace_id: int | None) -> bool:
         return bool(workspace and workspace.ai_assist_enabled)
 
 
-def propose(client: WebClient, services: Services, step: Step, *, user_id: str) -> bool:
-    """Read an unclear reply with the model and post its proposal; False if AI assist is off."""
+def propose(services: Services, step: Step, *, user_id: str) -> None:
+    """Read an unclear reply with the model (AI assist is on), then post its proposal in the thread; if the model
+    cannot help, tell the person in one line."""
     initiative, question, review = step.state.initiative, step.question, step.state.review
-    if not enabled(services, initiative.workspace_id):
-        return False
-    thread = dict(channel=review.channel_id, thread_ts=review.thread_ts)
     try:
         assessment = services.assistant.assess(question.text, question.met_looks_like, step.note,
                                                workspace_id=initiative.workspace_id, initiative_id=initiative.id)
     except AIUnavailable as why:
-        delivery.tell(client, user=user_id, text=FALLBACK.format(why=str(why).rstrip(".").lower()), **thread)
-        return True
+        with services.session() as session:
+            outbox.ephemeral(session, channel=review.channel_id, user_id=user_id, thread_ts=review.thread_ts,
+                             text=FALLBACK.format(why=str(why).rstrip(".").lower()),
+                             workspace_id=initiative.workspace_id)
+        return
     text, blocks = build_proposal(assessment, step)
-    delivery.post(client, text=text, blocks=blocks, **thread)
-    return True
+    with services.session() as session:
+        outbox.post(session, conversation=review.channel_id, thread_ts=review.thread_ts, text=text, blocks=blocks,
+                    workspace_id=initiative.workspace_id)
 
 
 def build_proposal(assessment: Assessment, step: Step) -> tuple[str, list[dict]]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from concurrent.futures import Executor
+from functools import partial
 
 from slack_bolt import App
 from slack_bolt.oauth import OAuthFlow
@@ -15,9 +17,10 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.errors import SlackDeliveryError
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack import failures, installations, listeners, receipt
+from bot.slack import failures, installations, listeners, receipt, relay
 from bot.slack.lifecycle import ListenerPool
 
 logger = logging.getLogger(__name__)
@@ -57,6 +60,8 @@ def build_app(
     )
     app.middleware(receipt.record_first(services, executor))  # first: nothing acts on a request not recorded
 
+    services.outbox.connect(partial(_deliver, app.client, services))
+
     @app.middleware
     def provide_services(context, next):  # noqa: A002 (Bolt injects by this name)
         context["services"] = services
@@ -67,6 +72,13 @@ def build_app(
     listeners.register(app)
     app.error(failures.handle_error)
     return app
+
+
+def _deliver(client: WebClient, services: Services, mine: Collection[int]) -> None:
+    """The outbox, delivered after a unit of work wrote to it; the person who acted hears of a refused message."""
+    refusal = relay.deliver(client, services, mine=mine)
+    if refusal:
+        raise SlackDeliveryError(refusal)
 
 
 def _oauth_flow(settings: Settings, services: Services) -> OAuthFlow:

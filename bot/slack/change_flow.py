@@ -45,11 +45,11 @@ def _carry_on(client: WebClient, services: Services, change: Change) -> None:
     if change.completed:
         conversation.post_summary(client, state, services)
         return
-    if state.review.thread_ts and change.back:
-        tier = services.framework.tier_info(change.new_tier).label
-        count = len(change.back)
-        delivery.post(client, channel=state.review.channel_id, thread_ts=state.review.thread_ts,
-                      text=f"🔁 The risk tier is now {tier}: {count} question{'s' if count != 1 else ''} it asks "
-                           "and nobody answered yet follow here, one at a time.",
-                      retry_hint=conversation.retry_hint(state))
-    conversation.ask_current(client, state, services)
+    with services.session() as session:
+        if state.review.thread_ts and change.back:
+            tier = services.framework.tier_info(change.new_tier).label
+            count = len(change.back)
+            conversation.in_thread(session, state, f"🔁 The risk tier is now {tier}: {count} question"
+                                   f"{'s' if count != 1 else ''} it asks and nobody answered yet follow here, one at "
+                                   "a time.")
+        conversation.ask_current(session, state, services.framework)

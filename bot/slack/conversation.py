@@ -1,20 +1,23 @@
-"""The review conversation in Slack: what to post after each step the domain takes."""
+"""The review conversation in Slack: the messages each step the domain takes causes, written to the outbox in the
+step's own unit of work (delivered once it commits), and what follows after it (AI assist, approvals, App Home)."""
 
 from __future__ import annotations
 
 from slack_sdk import WebClient
+from sqlmodel import Session
 
 from bot.domain import go_decisions
 from bot.domain.answering import Step, mark_summary_posted
 from bot.domain.progress import ReviewState
 from bot.domain.summary import summarize
-from bot.framework import Question
+from bot.framework import Framework, Question
 from bot.services import Services
-from bot.slack import ai_flow, delivery, home_flow
+from bot.slack import ai_flow, home_flow
 from bot.slack.approval_flow import after_answer
 from bot.slack.blocks import messages
 from bot.text import from_plain
-from storage.models import Review
+from storage import outbox
+from storage.models import OutboxMessage, Review
 
 
 def retry_hint(state: ReviewState) -> str:
@@ -24,63 +27,90 @@ def retry_hint(state: ReviewState) -> str:
     )
 
 
-def start_thread(client: WebClient, state: ReviewState, services: Services, *, started_by: str) -> None:
-    """Post the review's root message in the team channel, then its current question in the thread."""
-    hint = retry_hint(state)
-    text, blocks = messages.build_root_message(state.initiative, services.framework, started_by=started_by)
-    ts = delivery.post(client, channel=state.review.channel_id, text=text, blocks=blocks, retry_hint=hint)
-    with services.session() as session:
-        review = session.get(Review, state.review.id)
-        review.thread_ts = ts
-        session.add(review)
-    state.review.thread_ts = ts
-    ask_current(client, state, services)
+def start_thread(session: Session, state: ReviewState, framework: Framework, *, started_by: str) -> None:
+    """The review's root message in the team channel, then its current question in the root's thread."""
+    text, blocks = messages.build_root_message(state.initiative, framework, started_by=started_by)
+    root = outbox.post(session, conversation=state.review.channel_id, text=text, blocks=blocks,
+                       workspace_id=state.initiative.workspace_id, then={"review_thread": state.review.id},
+                       tell=started_by, hint=retry_hint(state))
+    question = state.question(state.review.awaiting_question_id or "")
+    if question is not None:
+        ask(session, state, question, root=root, tell=started_by)
 
 
-def ask_current(client: WebClient, state: ReviewState, services: Services) -> None:
-    """Ask the question the review is waiting on (again), or post the summary if none is left."""
-    if state.review.thread_ts is None:
-        start_thread(client, state, services, started_by=state.initiative.created_by)
-        return
+def ask_current(session: Session, state: ReviewState, framework: Framework) -> bool:
+    """Ask the question the review is waiting on (again), starting its thread if it has none; False when no question
+    is left (the summary is due)."""
+    root = outbox.thread_root(state.review.id, session=session) if state.review.thread_ts is None else None
+    if state.review.thread_ts is None and root is None:
+        start_thread(session, state, framework, started_by=state.initiative.created_by)
+        return True
     question = state.question(state.review.awaiting_question_id or "")
     if question is None:
-        post_summary(client, state, services)
-        return
-    ask(client, state, question)
+        return False
+    ask(session, state, question, root=root)
+    return True
 
 
 def pick_up(client: WebClient, state: ReviewState, services: Services) -> str:
     """Carry the review on where it is (/readiness continue, and App Home's button); say where, for the person."""
-    ask_current(client, state, services)
+    with services.session() as session:
+        asked = ask_current(session, state, services.framework)
+    if not asked:
+        post_summary(client, state, services)
     return f"Picked up {from_plain(state.initiative.name)} in <#{state.review.channel_id}>."
 
 
-def ask(client: WebClient, state: ReviewState, question: Question) -> None:
+def ask(session: Session, state: ReviewState, question: Question, *, root: OutboxMessage | None = None,
+        tell: str | None = None) -> None:
+    """Post a question in the review's thread (in the thread of `root` while the root waits in the outbox); `tell`
+    hears of it if Slack refuses it."""
     text, blocks = messages.build_question_message(state, question)
-    delivery.post(
-        client, channel=state.review.channel_id, thread_ts=state.review.thread_ts, text=text, blocks=blocks,
-        retry_hint=retry_hint(state),
-    )
+    in_thread(session, state, text, blocks=blocks, root=root, tell=tell)
 
 
-def show_step(client: WebClient, step: Step, services: Services, *, user_id: str) -> None:
-    """Say what follows from a step: evidence request, a hint, the next question, or the summary."""
+def in_thread(session: Session, state: ReviewState, text: str, *, blocks: list[dict] | None = None,
+              root: OutboxMessage | None = None, tell: str | None = None) -> None:
+    """A message in the review's thread."""
+    review = state.review
+    if review.thread_ts is None and root is None:
+        root = outbox.thread_root(review.id, session=session)
+    outbox.post(session, conversation=review.channel_id, thread_ts=review.thread_ts, thread_of=root, text=text,
+                blocks=blocks, workspace_id=state.initiative.workspace_id, tell=tell, hint=retry_hint(state))
+
+
+def write_step(session: Session, step: Step, services: Services, *, user_id: str) -> None:
+    """The messages a step causes, in its unit of work: who answered already, a hint, the changed answer, the
+    evidence request and the next question (the summary, AI assist and approvals follow in `after_step`)."""
     state, question = step.state, step.question
     review = state.review
-    thread = dict(channel=review.channel_id, thread_ts=review.thread_ts, retry_hint=retry_hint(state))
+    only_them = dict(channel=review.channel_id, user_id=user_id, thread_ts=review.thread_ts,
+                     workspace_id=state.initiative.workspace_id)
     if step.answered_by:
-        delivery.tell(client, user=user_id, channel=review.channel_id, thread_ts=review.thread_ts,
-                      text=messages.build_already_answered(step.question, state.status(question.id), step.answered_by))
-    if step.hint and not (step.note and ai_flow.propose(client, services, step, user_id=user_id)):
-        delivery.tell(client, user=user_id, channel=review.channel_id, thread_ts=review.thread_ts, text=step.hint)
+        outbox.ephemeral(session, text=messages.build_already_answered(question, state.status(question.id),
+                                                                       step.answered_by), **only_them)
+    if step.hint and not _model_reads_it(step, services):
+        outbox.ephemeral(session, text=step.hint, **only_them)
     if step.changed_earlier_answer and review.awaiting_question_id != question.id:
-        delivery.post(
-            client, text=messages.build_answer_changed(question, step.previous, step.recorded, user_id), **thread,
-        )
+        in_thread(session, state, messages.build_answer_changed(question, step.previous, step.recorded, user_id),
+                  tell=user_id)
     if step.ask_evidence:
-        delivery.post(client, text=messages.build_evidence_request(question, state.status(question.id)), **thread)
+        in_thread(session, state, messages.build_evidence_request(question, state.status(question.id)), tell=user_id)
     if step.next_question:
-        ask(client, state, step.next_question)
+        ask(session, state, step.next_question, tell=user_id)
+
+
+def _model_reads_it(step: Step, services: Services) -> bool:
+    """An unclear reply goes to the model (when AI assist is on), which proposes an answer instead of the hint."""
+    return bool(step.hint and step.note) and ai_flow.enabled(services, step.state.initiative.workspace_id)
+
+
+def after_step(client: WebClient, step: Step, services: Services, *, user_id: str) -> None:
+    """What follows a step once it is stored: the model's proposal for an unclear reply, the summary when the review
+    is complete, a release approval gone stale, App Home."""
+    state = step.state
+    if _model_reads_it(step, services):
+        ai_flow.propose(services, step, user_id=user_id)
     if step.completed:
         post_summary(client, state, services)
     if step.recorded not in (None, step.previous):
@@ -91,12 +121,12 @@ def show_step(client: WebClient, step: Step, services: Services, *, user_id: str
 def post_summary(client: WebClient, state: ReviewState, services: Services) -> None:
     """Post the summary to the team channel itself (not the thread), split to fit Slack's limits."""
     summary = summarize(state)
-    paragraph = ai_flow.summary_paragraph(services, summary)
-    with services.reading() as session:
-        decisions = go_decisions.history(state.initiative.id, session=session)
-    for text, blocks in messages.build_summary_messages(summary, services.framework, ai_paragraph=paragraph,
-                                                        decisions=decisions):
-        delivery.post(client, channel=state.review.channel_id, text=text, blocks=blocks, retry_hint=retry_hint(state))
+    paragraph = ai_flow.summary_paragraph(services, summary)  # the model, before the unit of work: never inside it
     with services.session() as session:
+        decisions = go_decisions.history(state.initiative.id, session=session)
+        for text, blocks in messages.build_summary_messages(summary, services.framework, ai_paragraph=paragraph,
+                                                            decisions=decisions):
+            outbox.post(session, conversation=state.review.channel_id, text=text, blocks=blocks,
+                        workspace_id=state.initiative.workspace_id, hint=retry_hint(state))
         mark_summary_posted(session.get(Review, state.review.id), session=session)
     home_flow.refresh(client, services, state.initiative.id)

@@ -1,5 +1,6 @@
-"""The inbox sweep: requests acknowledged but never acted on (the process stopped, crashed or lost its database
-midway) are handed to the app again, at start-up and then every few seconds."""
+"""The sweep: requests acknowledged but never acted on (the process stopped, crashed or lost its database midway)
+are handed to the app again, and messages left in the outbox (Slack was failing, a delivery was cut short) are
+delivered, at start-up and then every few seconds."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def sweep(app: App, services: Services, *, idle: timedelta) -> int:
 
 
 class Sweeper:
-    """Sweeps the inbox in a thread of its own, at once and then every `every` seconds, until stopped."""
+    """Sweeps the inbox and the outbox in a thread of its own, at once and then every `every` seconds, until
+    stopped."""
 
     def __init__(self, app: App, services: Services, *, idle: timedelta, every: float = 5.0) -> None:
         self._app, self._services, self._idle, self._every = app, services, idle, every
@@ -51,6 +53,7 @@ class Sweeper:
         while not self._stopping.is_set():
             try:
                 sweep(self._app, self._services, idle=self._idle)
+                self._services.outbox.deliver()
             except SQLAlchemyError as error:
-                logger.warning("Could not sweep the inbox (%s); trying again shortly", type(error).__name__)
+                logger.warning("Could not sweep (%s); trying again shortly", type(error).__name__)
             self._stopping.wait(self._every)

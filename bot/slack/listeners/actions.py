@@ -13,12 +13,13 @@ from bot.domain.progress import ReviewState
 from bot.errors import NotFoundError
 from bot.framework import Question
 from bot.services import Services
-from bot.slack import conversation, delivery
+from bot.slack import conversation
 from bot.slack.authorization import authorize
 from bot.slack.blocks import messages, modals
 from bot.slack.blocks.limits import section
 from bot.slack.failures import reports_errors
 from bot.slack.ids import ANSWER_ACTIONS, Action, View, parse_proposal_ref, parse_question_ref
+from storage import outbox
 from storage.models import AnswerStatus
 
 STALE_BUTTON = "That button no longer matches a question of a review. Try `/readiness status <name>`."
@@ -71,20 +72,22 @@ def _apply(body: dict, action: dict, client, context, *, status, source: str = "
             overrides.record(session=session, initiative_id=step.state.initiative.id, user_id=user_id,
                              prompt_version=version, question_id=question_id, reason=reason,
                              outcome=overrides.CONFIRMED if source == "ai_confirmed" else overrides.CHANGED)
-    if source == "button":
-        text, blocks = messages.build_question_message(step.state, step.question)
-    else:
-        verb = "confirmed" if source == "ai_confirmed" else "changed"
-        text = f"🤖 Proposal {verb} by <@{user_id}>: {messages.status_label(status)}."
-        blocks = [section(text)]
-    _update_clicked(body, client, text, blocks)
-    conversation.show_step(client, step, services, user_id=user_id)
+        if source == "button":
+            text, blocks = messages.build_question_message(step.state, step.question)
+        else:
+            verb = "confirmed" if source == "ai_confirmed" else "changed"
+            text = f"🤖 Proposal {verb} by <@{user_id}>: {messages.status_label(status)}."
+            blocks = [section(text)]
+        _update_clicked(session, body, text, blocks, workspace_id=step.state.initiative.workspace_id)
+        conversation.write_step(session, step, services, user_id=user_id)
+    conversation.after_step(client, step, services, user_id=user_id)
 
 
-def _update_clicked(body: dict, client, text: str, blocks: list[dict]) -> None:
+def _update_clicked(session, body: dict, text: str, blocks: list[dict], *, workspace_id: int) -> None:
     container = body.get("container") or {}
     if container.get("type") == "message" and not container.get("is_ephemeral"):
-        delivery.update(client, channel=container["channel_id"], ts=container["message_ts"], text=text, blocks=blocks)
+        outbox.update(session, channel=container["channel_id"], ts=container["message_ts"], text=text, blocks=blocks,
+                      workspace_id=workspace_id)
 
 
 def _proposal(value: str) -> tuple[int, str, str, AnswerStatus]:
@@ -131,7 +134,8 @@ def handle_revisit(ack, body: dict, action: dict, client, respond, context) -> N
     """From /readiness status: post the chosen question in the review thread, to see or change its answer."""
     ack()
     state, question = _load_question(action, context, Attempt.REVISIT)
-    conversation.ask(client, state, question)
+    with context["services"].session() as session:
+        conversation.ask(session, state, question, tell=body["user"]["id"])
     number, _ = state.position(question)
     respond(text=f"Posted question {number} in the review thread in <#{state.review.channel_id}>.",
             response_type="ephemeral", replace_original=False)

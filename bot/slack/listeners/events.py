@@ -72,8 +72,10 @@ def handle_message(event: dict, client, context) -> None:
     authorize_thread_reply(context, message, review_id=review_id)
     with services.session() as session:
         step = act(review_id, message, user_id=message["user"], session=session, framework=services.framework)
+        if step is not None:
+            conversation.write_step(session, step, services, user_id=message["user"])
     if step is not None:
-        conversation.show_step(client, step, services, user_id=message["user"])
+        conversation.after_step(client, step, services, user_id=message["user"])
 
 
 def register(app: App) -> None:

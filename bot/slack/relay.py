@@ -1,0 +1,163 @@
+"""The outbox relay: delivers the messages units of work wrote (storage/outbox.py) once they have committed.
+
+Each message is claimed in a short transaction, sent with no transaction open, then recorded with the ts Slack gave.
+A post carries its outbox id in the message's metadata: a delivery cut short after Slack took the post (a crash, a
+lost answer) is found in the conversation's history when the message is claimed again, instead of posted twice.
+Rate limits wait for Retry-After (the client's retry handler); 5xx and lost connections are retried after a pause,
+by the next delivery or sweep; a refusal for good (no such channel, not in it) is given up on and the person who
+caused it is told.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.services import Services
+from bot.slack import delivery
+from bot.slack.installations import Workspaces
+from storage import outbox
+from storage.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+METADATA_TYPE = "readiness_outbox"
+BATCH = 20
+HISTORY_PAGE = 200  # how far back a cut-short post is looked for
+RATE_LIMIT_RETRIES = 3
+
+
+class Passing(Exception):
+    """Slack could not take the message now (5xx, 429 after its retries, no connection): try again later."""
+
+
+def deliver(client: WebClient, services: Services, *, mine: Collection[int] = (), most: int = 500) -> str | None:
+    """Deliver what is waiting in the outbox (about `most` messages at most). Of the messages `mine` (the caller's),
+    what to tell the caller's person about the first Slack refused for good; the others' people are told here."""
+    workspaces, done, refusal = Workspaces(client, services), 0, None
+
+    def client_for(workspace_id: int | None) -> WebClient | None:
+        return workspaces.client(workspace_id) if workspace_id else client
+
+    while done < most:
+        with services.session() as session:
+            claimed = outbox.claim(limit=BATCH, session=session)
+            roots = {m.id: outbox.thread_of(m, session=session) for m in claimed}
+        if not claimed:
+            break
+        for message in claimed:
+            done += 1
+            explained = _deliver_one(client_for(message.workspace_id), services, message, roots[message.id],
+                                     tell=message.id not in mine)
+            refusal = refusal or explained
+    return refusal
+
+
+def _deliver_one(client: WebClient | None, services: Services, message: OutboxMessage,
+                 root: OutboxMessage | None, *, tell: bool) -> str | None:
+    """Send one message and record it; the explanation when Slack refused it for good (told to its person when
+    `tell`)."""
+    try:
+        if client is None:
+            raise _Refused("not_installed")
+        if root is not None and root.ts is None:
+            raise _Refused("thread_not_posted")
+        channel, ts = _send(client, message, thread_ts=message.thread_ts or (root.ts if root else None))
+    except Passing as error:
+        logger.warning("Slack could not take outbox message %s now (%s); trying again shortly", message.id, error)
+        with services.session() as session:
+            outbox.retry_later(message.id, session=session)
+        return None
+    except _Refused as refused:
+        return _give_up(client, services, message, refused, tell=tell)
+    with services.session() as session:
+        outbox.delivered(message.id, channel=channel, ts=ts, session=session)
+    return None
+
+
+class _Refused(Exception):
+    """Slack refuses the message for good."""
+
+    def __init__(self, code: str, error: SlackApiError | None = None) -> None:
+        super().__init__(code)
+        self.code, self.error = code, error
+
+
+def _send(client: WebClient, message: OutboxMessage, *, thread_ts: str | None) -> tuple[str, str | None]:
+    """Send it; where it went and its ts. Raises Passing or _Refused."""
+    try:
+        if message.kind == "update":
+            client.chat_update(channel=message.conversation, ts=message.target_ts, text=message.text,
+                               blocks=message.blocks)
+            return message.conversation, message.target_ts
+        if message.kind == "ephemeral":
+            delivery.tell(client, user=message.user_id, channel=message.conversation, text=message.text,
+                          thread_ts=thread_ts)
+            return message.conversation, None
+        channel = _channel(client, message.conversation)
+        found = _posted_already(client, message, channel=channel, thread_ts=thread_ts) if message.attempts > 1 else None
+        if found:
+            return channel, found
+        posted = _without_blind_retries(client).chat_postMessage(
+            channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread_ts, unfurl_links=False,
+            unfurl_media=False, metadata={"event_type": METADATA_TYPE, "event_payload": {"outbox_id": message.id}})
+        return channel, posted["ts"]
+    except SlackApiError as error:
+        status = getattr(error.response, "status_code", 200)
+        code = error.response.get("error", "unknown_error") if status < 500 else f"http_{status}"
+        if status >= 500 or code in {"ratelimited", "internal_error", "fatal_error", "request_timeout",
+                                     "service_unavailable"}:
+            raise Passing(code) from error
+        raise _Refused(code, error) from error
+    except OSError as error:  # no connection, a timeout
+        raise Passing(type(error).__name__) from error
+
+
+def _without_blind_retries(client: WebClient) -> WebClient:
+    """The client for posting: it waits out a 429 (Slack took nothing), but a 5xx or a lost connection is not
+    retried blindly, as Slack may have posted it: the next attempt looks for it first."""
+    return WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout, logger=client.logger,
+                     retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)])
+
+
+def _channel(client: WebClient, conversation: str) -> str:
+    """A channel's id as it is; a person's DM with the bot, opened."""
+    if conversation.startswith(("U", "W")):
+        return client.conversations_open(users=conversation)["channel"]["id"]
+    return conversation
+
+
+def _posted_already(client: WebClient, message: OutboxMessage, *, channel: str, thread_ts: str | None) -> str | None:
+    """The ts of this message if an earlier delivery posted it (found by the outbox id in its metadata)."""
+    try:
+        if thread_ts:
+            page = client.conversations_replies(channel=channel, ts=thread_ts, include_all_metadata=True,
+                                                limit=HISTORY_PAGE)
+        else:
+            page = client.conversations_history(channel=channel, include_all_metadata=True, limit=HISTORY_PAGE)
+    except SlackApiError as error:
+        logger.info("Could not look for outbox message %s in %s (%s); posting it", message.id, channel,
+                    error.response.get("error"))
+        return None
+    for found in page.get("messages") or []:
+        metadata = found.get("metadata") or {}
+        if (metadata.get("event_type") == METADATA_TYPE
+                and (metadata.get("event_payload") or {}).get("outbox_id") == message.id):
+            return found["ts"]
+    return None
+
+
+def _give_up(client: WebClient | None, services: Services, message: OutboxMessage, refused: _Refused, *,
+             tell: bool) -> str | None:
+    logger.warning("Outbox message %s to %s given up: %s", message.id, message.conversation, refused.code)
+    with services.session() as session:
+        outbox.give_up(message.id, refused.code, session=session)
+    if refused.error is None or message.tell is None:
+        return None
+    explained = delivery.explain(refused.error, message.conversation, message.hint or delivery.NOTHING_LOST)
+    if tell and client is not None:
+        delivery.tell(client, user=message.tell, channel=None, text=explained)
+    return explained
