@@ -1,10 +1,12 @@
-"""Time the planning of one weekly run over 10,000 initiatives, and count its SQL statements.
+"""Time the planning of one weekly run, its peak memory and its SQL statements, at each number of initiatives given.
 
-Planning must not issue a query per initiative. Uses a fresh SQLite file, or the PostgreSQL database
-given as BENCH_DATABASE_URL (a scratch database: its tables are emptied).
+Planning must not issue a query per initiative, and its memory must not grow with the number of answers. Uses a
+fresh SQLite file, or the PostgreSQL database given as BENCH_DATABASE_URL (a scratch database: its tables are
+emptied). Peak memory is what Python allocated during one planning (tracemalloc), measured apart from the timings.
 
-    .venv/bin/python bench/plan_week.py
-    BENCH_DATABASE_URL=postgresql+psycopg://root@127.0.0.1/test .venv/bin/python bench/plan_week.py
+    .venv/bin/python bench/plan_week.py                      # 10,000 initiatives
+    .venv/bin/python bench/plan_week.py 1000 10000 50000
+    BENCH_DATABASE_URL=postgresql+psycopg://root@127.0.0.1/test .venv/bin/python bench/plan_week.py 1000 10000
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import sys
 import tempfile
 import time
+import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -36,10 +39,10 @@ from storage.models import (  # noqa: E402
     Workspace,
 )
 
-INITIATIVES = 10_000
+DEFAULT_SIZES = (10_000,)
 
 
-def populate(engine, framework) -> None:
+def populate(engine, framework, initiatives: int) -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     low = [q.id for q in framework.questions_for("low")]
     with engine.begin() as db:
@@ -49,64 +52,82 @@ def populate(engine, framework) -> None:
                                         "nudge_hour": 10} for w in range(1, 11)])
         db.execute(insert(UserProfile), [{"user_id": f"U{n:05d}", "tz": ["UTC", "America/New_York", "Asia/Tokyo",
                                                                           "Europe/Berlin"][n % 4], "refreshed_at": now}
-                                         for n in range(INITIATIVES)])
+                                         for n in range(initiatives)])
         db.execute(insert(Initiative), [{
             "id": n + 1, "workspace_id": n % 10 + 1, "name": f"Pilot {n}", "name_key": f"pilot {n}",
             "purpose": "Helps", "data_sources": "", "integrations": "", "business_owner_id": f"U{n:05d}",
-            "technical_owner_id": f"U{(n + 1) % INITIATIVES:05d}", "risk_tier": "low", "channel_id": f"C{n % 50}",
+            "technical_owner_id": f"U{(n + 1) % initiatives:05d}", "risk_tier": "low", "channel_id": f"C{n % 50}",
             "go_live_date": date(2025, 12, 1) if n % 5 == 0 else None, "created_by": "U1", "created_at": now,
-        } for n in range(INITIATIVES)])
+        } for n in range(initiatives)])
         db.execute(insert(Review), [{
             "id": n + 1, "initiative_id": n + 1, "framework_version": "x", "channel_id": f"C{n % 50}",
             "thread_ts": f"1.{n}", "status": "complete" if n % 2 else "in_progress", "created_at": now,
             "updated_at": now,
-        } for n in range(INITIATIVES)])
+        } for n in range(initiatives)])
         db.execute(insert(Answer), [{
             "review_id": n + 1, "question_id": qid, "status": "met" if (n + i) % 3 else "not_yet",
             "answered_by": "U1", "source": "button", "answered_at": now,
-        } for n in range(1, INITIATIVES, 2) for i, qid in enumerate(low)])
+        } for n in range(1, initiatives, 2) for i, qid in enumerate(low)])
         db.execute(insert(Scorecard), [{
             "initiative_id": n + 1, "week_start": date(2025, 12, 22) - timedelta(weeks=w), "active_users": 10,
             "repeat_users": 5, "hours_saved": 3.0, "feedback_count": 1, "top_themes": "", "escalations": 0,
             "incidents": 0, "note": "", "reported_by": "U1", "reported_at": now,
-        } for n in range(0, INITIATIVES, 3) for w in range(3)])
+        } for n in range(0, initiatives, 3) for w in range(3)])
         db.execute(insert(ReleaseRequest), [{
             "id": n + 1, "initiative_id": n + 1, "review_id": n + 1, "requested_by": "U1", "tier": "low",
             "verdict": "Ready", "status": "pending", "approvals_channel": "C1", "pinned": {}, "created_at": now,
             "expires_at": now + timedelta(days=30),
-        } for n in range(0, INITIATIVES, 7)])
+        } for n in range(0, initiatives, 7)])
         db.execute(insert(Waiver), [{
-            "request_id": n + 1, "question_id": low[0], "reason": "later", "owner_id": "U1",
+            "request_id": n + 1, "question_id": low[0], "number": 1, "reason": "later", "owner_id": "U1",
             "due_date": date(2025, 12, 1), "created_by": "U1", "created_at": now,
-        } for n in range(0, INITIATIVES, 7)])
+        } for n in range(0, initiatives, 7)])
 
 
-def main() -> None:
+NOW = datetime(2026, 1, 5, 16, 0, tzinfo=UTC)  # a Monday: every timezone's week has turned
+
+
+def planning(engine, framework, policy) -> list:
+    with Session(engine) as session:
+        return plan(session=session, now=NOW, framework=framework, policy=policy)
+
+
+def measure(engine, framework, policy, initiatives: int) -> None:
+    populate(engine, framework, initiatives)
+    statements = []
+    count = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", count)
+    timings = []
+    for _ in range(3):
+        statements.clear()
+        started = time.perf_counter()
+        planned = planning(engine, framework, policy)
+        timings.append(time.perf_counter() - started)
+    event.remove(engine, "before_cursor_execute", count)
+    del planned
+    tracemalloc.start()
+    planned = planning(engine, framework, policy)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    kinds = {}
+    for nudge in planned:
+        kinds[nudge.kind.value] = kinds.get(nudge.kind.value, 0) + 1
+    print(f"database: {engine.dialect.name}; initiatives: {initiatives:,}")
+    print(f"planning one weekly run: best {min(timings):.2f} s of 3 (each: "
+          + ", ".join(f"{t:.2f} s" for t in timings) + ")")
+    print(f"peak memory of one planning: {peak / 2**20:.1f} MiB")
+    print(f"SQL statements per planning: {len(statements)}")
+    print(f"nudges planned: {len(planned):,} " + str(dict(sorted(kinds.items()))), flush=True)
+
+
+def main(sizes: list[int]) -> None:
     framework, policy = load_framework(), load_policy()
     with tempfile.TemporaryDirectory() as tmp:
-        url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
-        engine = make_engine(url)
+        engine = make_engine(os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.db")
         migrate(engine)
-        populate(engine, framework)
-        statements = []
-        event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-        now = datetime(2026, 1, 5, 16, 0, tzinfo=UTC)  # a Monday: every timezone's week has turned
-        timings = []
-        for _ in range(3):
-            statements.clear()
-            started = time.perf_counter()
-            with Session(engine) as session:
-                planned = plan(session=session, now=now, framework=framework, policy=policy)
-            timings.append(time.perf_counter() - started)
-        kinds = {}
-        for nudge in planned:
-            kinds[nudge.kind.value] = kinds.get(nudge.kind.value, 0) + 1
-        print(f"database: {engine.dialect.name}; initiatives: {INITIATIVES:,}")
-        print(f"planning one weekly run: best {min(timings):.2f} s of 3 (each: "
-              + ", ".join(f"{t:.2f} s" for t in timings) + ")")
-        print(f"SQL statements per planning: {len(statements)}")
-        print(f"nudges planned: {len(planned):,} " + str(dict(sorted(kinds.items()))))
+        for initiatives in sizes:
+            measure(engine, framework, policy, initiatives)
 
 
 if __name__ == "__main__":
-    main()
+    main([int(arg) for arg in sys.argv[1:]] or list(DEFAULT_SIZES))

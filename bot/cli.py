@@ -13,6 +13,7 @@ from urllib.error import URLError
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 
+from bot import logs
 from bot.errors import UserFacingError
 from bot.framework import FrameworkError
 from bot.settings import SettingsError, load_settings
@@ -254,10 +255,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     args = parser().parse_args(argv)
     try:
+        logs.configure()
         return args.func(args) or 0
     except (SettingsError, FrameworkError, UserFacingError) as problem:
         print(f"readiness-bot: {problem}", file=sys.stderr)

@@ -9,6 +9,13 @@ class NotFoundError(UserFacingError):
     """The thing named does not exist (any more)."""
 
 
+class InitiativeGone(NotFoundError):
+    """The initiative a button, form or command names no longer exists."""
+
+    def __init__(self) -> None:
+        super().__init__("That initiative no longer exists. `/readiness portfolio` lists the ones you can see.")
+
+
 class MrkdwnError(UserFacingError):
     """A UserFacingError whose message is mrkdwn written by the bot (names already escaped), shown unchanged."""
 

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from bot.ai.assist import Assistant
 from bot.approval_policy import ApprovalPolicy
 from bot.clock import Clock, SystemClock
+from bot.errors import SlackDeliveryError
 from bot.framework import Framework
 from bot.portfolio_formula import PortfolioFormula, load_portfolio
 from bot.slack.home_memory import HomeMemory
@@ -21,19 +22,20 @@ from storage import outbox
 from storage.db import read_scope, session_scope
 
 
+Refusals = list[tuple[str, str]]  # (where a message was going, what to tell the person) for each Slack refused
+
+
 class Relay:
-    """Delivers the outbox after a unit of work wrote to it (the Slack app connects it): raises, for the person who
-    acted, when Slack refused one of that unit's messages for good."""
+    """Delivers the outbox (the Slack app connects it); says which of the caller's messages Slack refused for good."""
 
     def __init__(self) -> None:
-        self._deliver: Callable[[Collection[int]], None] | None = None
+        self._deliver: Callable[..., Refusals] | None = None
 
-    def connect(self, deliver: Callable[[Collection[int]], None]) -> None:
+    def connect(self, deliver: Callable[..., Refusals]) -> None:
         self._deliver = deliver
 
-    def deliver(self, mine: Collection[int] = ()) -> None:
-        if self._deliver is not None:
-            self._deliver(mine)
+    def deliver(self, mine: Collection[int] = ()) -> Refusals:
+        return self._deliver(mine=mine) if self._deliver is not None else []
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,13 @@ class Services:
     @contextmanager
     def session(self, *, deliver: bool = True) -> Iterator[Session]:
         """A unit of work at the clock's current instant; the messages it wrote for Slack are delivered once it has
-        committed (unless `deliver` is False: the caller delivers them, e.g. after acknowledging a form)."""
+        committed, and SlackDeliveryError tells the person who acted of one Slack refused (unless `deliver` is
+        False: the caller delivers them, e.g. after acknowledging a form)."""
         with session_scope(self.engine, now=self.clock.now()) as session:
             yield session
-        if deliver and outbox.queued(session):
-            self.outbox.deliver(outbox.queued(session))
+        refused = self.outbox.deliver(outbox.queued(session)) if deliver and outbox.queued(session) else []
+        if refused:
+            raise SlackDeliveryError(refused[0][1])
 
     def reading(self) -> AbstractContextManager[Session]:
         """A read-only unit of work at the clock's current instant: never queued behind a writer, and never writes."""

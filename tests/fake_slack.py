@@ -73,6 +73,11 @@ class FakeSlack:
     def url(self) -> str:
         return self.root + "/api/"
 
+    @staticmethod
+    def dm(user: str) -> str:
+        """The id of a person's DM with the app, as conversations.open gives it."""
+        return "D" + user.lstrip("UW")
+
     def ephemerals(self) -> list[str]:
         """The texts of ephemeral messages the bot posted (chat.postEphemeral)."""
         return [c.params["text"] for c in self.calls_to("chat.postEphemeral")]
@@ -276,7 +281,7 @@ class FakeSlack:
             files = json.loads(files) if isinstance(files, str) else files
             return 200, {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}, {}
         if method == "conversations.open":
-            return 200, {"ok": True, "channel": {"id": "D" + str(params.get("users", "")).lstrip("UW")}}, {}
+            return 200, {"ok": True, "channel": {"id": self.dm(str(params.get("users", "")))}}, {}
         if method == "chat.getPermalink":
             ts = str(params.get("message_ts", "")).replace(".", "")
             return 200, {"ok": True, "permalink": f"https://example.slack.com/archives/{params.get('channel')}/p{ts}"}, {}

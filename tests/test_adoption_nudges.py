@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from bot.domain import adoption
 from bot.domain.initiatives import create_initiative
 from bot.domain.nudges import Kind
+from bot.slack.approval_flow import run_sweep
 from bot.slack.ids import Action
 from storage.models import (
     Initiative,
@@ -99,6 +100,27 @@ def test_report_form_validates_numbers_and_shows_the_review_baseline(bot, owners
     assert (card.initiative_id, card.active_users, card.hours_saved) == (initiative.id, 40, 12.5)
     assert bot.fake.posts(channel="U200")[-1]["text"].startswith("Thanks: saved Invoice assistant")
     assert thread
+
+
+def test_a_reported_checkin_shows_who_reported_it_instead_of_its_buttons(bot, owners_in_new_york):
+    add_initiative(bot, "Invoice assistant", "U200")
+    run(bot, monday(10, 5))
+    [dm] = dms_to(bot, "U200")
+    button = next(b for b in dm["blocks"] if b.get("block_id") == "checkin")["elements"][0]
+    bot.slack.click(Action.REPORT_WEEK, button["value"], user="U200", channel=dm["channel"], message_ts=dm["ts"])
+    bot.idle()
+    modal = bot.fake.calls_to("views.open")[-1].params["view"]
+    numbers = {"active_users": "40", "repeat_users": "25", "hours_saved": "12.5", "feedback_count": "7",
+               "escalations": "1", "incidents": "0"}
+    invalid = bot.slack.submit_view(modal, {"active_users": {"type": "number_input", "value": "-1"}}, user="U200")
+    assert "errors" in invalid.json() and not bot.fake.calls_to("chat.update"), "nothing reported yet"
+    values = {k: {"type": "number_input", "value": v} for k, v in numbers.items()}
+    assert bot.slack.submit_view(modal, values, user="U200").status == 200
+    bot.idle()
+    [update] = [c.params for c in bot.fake.calls_to("chat.update")]
+    assert (update["channel"], update["ts"]) == (dm["channel"], dm["ts"])
+    assert "Reported by <@U200>" in update["text"] and "Invoice assistant" in update["text"]
+    assert not [b for b in update["blocks"] if b["type"] == "actions"], "its buttons are gone"
 
 
 def test_one_reminder_the_next_day_only_to_owners_who_have_not_reported(bot, owners_in_new_york):
@@ -209,12 +231,35 @@ def test_unmet_conditions_overdue_waivers_and_waiting_approvals_are_nudged(bot, 
         session.exec(select(Waiver)).one().due_date = date(2026, 1, 1)
     sent = run(bot, monday(10, 5))
     assert "waiver_overdue to U300 for Invoice assistant" in sent
-    assert "unmet_conditions to U200 for Invoice assistant" in sent or \
-        "unmet_conditions to U300 for Invoice assistant" in sent
+    assert not [line for line in sent if line.startswith(Kind.UNMET_CONDITIONS)], "its only unmet condition is waived"
     assert {"pending_approval to U200 for Invoice assistant",
             "pending_approval to U300 for Invoice assistant"} <= set(sent)
     overdue = [p for p in dms_to(bot, "U300") if "past their due date" in p["text"]]
     assert framework.question(blocker).text[:40] in overdue[0]["text"]
+
+
+def test_unmet_conditions_reminder_skips_those_a_live_request_waives(bot, owners_in_new_york, framework,
+                                                                      monkeypatch):
+    from tests.review_driver import blocker_at, complete_review, request_release
+
+    monkeypatch.setenv("READINESS_RISK_APPROVERS", "U900")
+    blocker = framework.question(blocker_at(framework, "medium"))
+    other = next(q for q in framework.questions_for("medium") if not q.blocks_at("medium") and q.owner == blocker.owner)
+    owner = {"business_owner": "U200", "technical_owner": "U300"}[blocker.owner.value]
+    complete_review(bot, framework, tier="medium", not_yet={blocker.id, other.id})
+    request_release(bot, framework, tier="medium", waive={blocker.id})
+
+    def unmet_dm(at: datetime) -> str:
+        run(bot, at)
+        [dm] = [p for p in dms_to(bot, owner) if "still has conditions you own" in p["text"]][-1:]
+        return dm["text"]
+
+    waived = unmet_dm(monday(10, 5))
+    assert other.text[:40] in waived and blocker.text[:40] not in waived, "the waived condition is skipped"
+    later = monday(10, 5, weeks=2)
+    bot.clock.set(later)
+    assert any(line.startswith("expired") for line in run_sweep(bot.app.client, bot.services))
+    assert blocker.text[:40] in unmet_dm(later), "an expired request waives nothing: it is reminded again"
 
 
 def test_one_channels_failure_is_recorded_and_the_run_goes_on(bot, owners_in_new_york):

@@ -35,10 +35,20 @@ def test_new_prefills_the_system_name(bot):
     assert name_block["element"]["initial_value"] == "Invoice assistant"
 
 
-def test_unknown_subcommand_gets_help_not_an_error(bot):
+def test_unknown_subcommand_gets_one_line_pointing_to_help(bot):
     bot.slack.command("frobnicate <!channel>")
-    text = _ephemeral(bot)["text"]
-    assert "I don't know `frobnicate`" in text and "/readiness new" in text
+    reply = _ephemeral(bot)
+    assert reply["text"] == "I don't know `frobnicate`. `/readiness help` lists every command."
+    assert not reply.get("blocks"), "not the whole help"
+
+
+def test_mistyped_subcommand_gets_did_you_mean_with_its_arguments(bot):
+    bot.slack.command("stauts Invoice <assistant>")
+    reply = _ephemeral(bot)
+    assert reply["text"] == ("I don't know `stauts`. Did you mean `/readiness status Invoice &lt;assistant&gt;`? "
+                             "`/readiness help` lists every command.")
+    bot.slack.command("portfolo")
+    assert "Did you mean `/readiness portfolio`?" in _ephemeral(bot)["text"]
 
 
 def test_name_that_matches_nothing_suggests_close_names(bot):

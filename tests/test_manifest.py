@@ -39,8 +39,8 @@ def test_manifest_declares_what_the_app_uses():
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == [COMMAND]
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"commands", "chat:write", "channels:history",
                                                               "groups:history", "channels:read", "groups:read",
-                                                              "im:write", "usergroups:read", "users:read",
-                                                              "files:write"}
+                                                              "im:write", "im:history", "usergroups:read",
+                                                              "users:read", "files:write"}
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_home_opened", "message.channels",
                                                                                "message.groups"}
     assert manifest["features"]["app_home"] == {"home_tab_enabled": True, "messages_tab_enabled": True,

@@ -242,12 +242,12 @@ def test_a_pending_request_is_reminded_once_then_expires_and_the_requester_is_to
     reminded = sweep(expires - timedelta(hours=2))
     assert reminded == [f"reminded: release request {request_id} (Invoice assistant)"]
     reminders = [p for p in bot.fake.posts() if p["text"].startswith("⏰")]
-    assert sorted(p["channel"] for p in reminders) == [BUSINESS, TECHNICAL]
+    assert sorted(p["channel"] for p in reminders) == [bot.fake.dm(BUSINESS), bot.fake.dm(TECHNICAL)]
     assert sweep(expires - timedelta(hours=1)) == [], "reminded once"
     assert sweep(expires + timedelta(minutes=1)) == [
         f"expired: release request {request_id} (Invoice assistant)"]
     assert request_row(bot, request_id).status == RequestStatus.EXPIRED
-    assert bot.fake.posts(channel=REQUESTER)[-1]["text"].startswith("⌛")
+    assert bot.fake.posts(channel=bot.fake.dm(REQUESTER))[-1]["text"].startswith("⌛")
     assert not any(b.get("block_id") == "decision" for b in bot.fake.calls_to("chat.update")[-1].params["blocks"])
     assert audit_kinds(bot)[-2:] == ["release_reminded", "release_expired"]
     assert gate_cli(bot, "Invoice assistant").returncode == 1
@@ -526,7 +526,7 @@ def test_a_declined_waiver_blocks_the_approval_and_the_requester_is_told_which_a
     assert [(w.number, w.accepted, w.reason) for w in recorded(bot, WaiverDecision) if w.role == "technical_owner"] \
         == [(1, True, None), (2, False, why)]
     assert request_row(bot, request_id).status == RequestStatus.PENDING
-    told = bot.fake.posts(channel=REQUESTER)[-1]["text"]
+    told = bot.fake.posts(channel=bot.fake.dm(REQUESTER))[-1]["text"]
     assert told.startswith(f"⛔ <@{TECHNICAL}> declined a waiver of your release request for *Invoice assistant*")
     assert f"*Waiver 2*: {from_plain(why)}" in told and framework.question(blockers[1]).text in told
     assert copy_problems([], fallback=told) == []
@@ -569,7 +569,7 @@ def test_request_changes_keeps_the_request_open_and_tells_the_requester_and_the_
     assert request_row(bot, request_id).status == RequestStatus.PENDING
     expected = f"🔁 <@{TECHNICAL}> asks for changes before deciding on the release of *Invoice assistant*: " \
                f"{from_plain(what)}"
-    assert bot.fake.posts(channel=REQUESTER)[-1]["text"].startswith(expected)
+    assert bot.fake.posts(channel=bot.fake.dm(REQUESTER))[-1]["text"].startswith(expected)
     assert bot.fake.posts(channel=CHANNEL, top_level=True)[-1]["text"].startswith(expected)
     assert f"<@{TECHNICAL}>" in dm_copy_blocks(bot, "D200") and from_plain(what) in dm_copy_blocks(bot, "D200")
     result = gate_cli(bot, "Invoice assistant")
@@ -611,7 +611,7 @@ def test_a_low_tier_requester_who_alone_approves_cannot_waive_every_blocker_alon
     why = "Fallback plan is not written down; meet it first"
     approve_with_waivers(bot, request_id, TECHNICAL, decline={1: why})
     assert request_row(bot, request_id).status == RequestStatus.PENDING
-    assert from_plain(why) in bot.fake.posts(channel=BUSINESS)[-1]["text"], "the requester is told"
+    assert from_plain(why) in bot.fake.posts(channel=bot.fake.dm(BUSINESS))[-1]["text"], "the requester is told"
     assert gate_cli(bot, "Invoice assistant").returncode == 1
 
     approve_with_waivers(bot, request_id, TECHNICAL)  # the second person accepts the waivers

@@ -190,7 +190,7 @@ def test_two_serving_processes_share_the_load_with_no_duplicates_or_deadlocks(tm
     assert len([text for text in top_level if text.startswith("Readiness review:")]) == 1
     assert len([text for text in top_level if text.startswith("🚦") and DECIDED in text]) == 1, top_level
 
-    seen_twice = sum(output.count("arrived again and was answered once") for output in outputs)
+    seen_twice = sum(output.count("outcome=replay") for output in outputs)
     assert seen_twice == len(doubles), "of each request sent to both, one process acted and the other answered once"
     assert [_trouble(output) for output in outputs] == [[], []]
 

@@ -16,13 +16,6 @@ def test_rate_limited_post_waits_for_retry_after_and_goes_through(bot):
     assert len(statuses) == 3  # the 429, its retry (the root), the first question
 
 
-def test_server_errors_are_retried(bot):
-    bot.fake.server_error("chat.postMessage", status=503, times=2)
-    driver = ReviewDriver(bot)
-    thread = driver.start()
-    assert driver.current(thread)
-
-
 def test_bot_not_in_channel_is_explained_and_the_review_picks_up_later(bot, engine):
     bot.fake.fail("chat.postMessage", "not_in_channel")
     driver = ReviewDriver(bot)

@@ -169,10 +169,11 @@ def _adoption() -> dict[str, Rendered]:
     rendered = {
         "check-in": Rendered(*adoption.build_checkin(initiative, WEEK, reminder=False)),
         "check-in reminder": Rendered(*adoption.build_checkin(initiative, WEEK, reminder=True)),
+        "reported check-in": Rendered(*adoption.build_reported_checkin(initiative, WEEK, REQUESTER)),
         "digest": Rendered(*adoption.build_digest(initiative, full)),
         "digest without a report": Rendered(*adoption.build_digest(initiative, Trend(weeks, [None] * 12, None))),
         "report modal": Rendered(view=adoption.build_report_modal(
-            initiative, WEEK, baseline=first, before_ai=_largest_baseline(),
+            initiative, WEEK, baseline=first, before_ai=_largest_baseline(), checkin=("D" + "9" * 31, "9" * 17),
             context_lines=adoption.build_context_lines([(prose(60, "Baseline"), prose(SLACK_TEXT)), ("Goal", None)]),
         )),
         "baseline modal": Rendered(view=adoption.build_baseline_modal(initiative,

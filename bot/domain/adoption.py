@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, select
 
 from bot.domain import audit
-from bot.errors import FieldErrors, NotFoundError
+from bot.errors import FieldErrors, InitiativeGone
 from storage.models import Baseline, Initiative, Scorecard
 
 WEEKS_SHOWN = 12
@@ -111,7 +111,7 @@ def record(initiative_id: int, week_start: date, form: ScorecardInput, *, user_i
     """Store a week's report; a second report for the same week becomes the current one, the first stays."""
     values = validate(form)
     if session.get(Initiative, initiative_id) is None:
-        raise NotFoundError("That initiative no longer exists.")
+        raise InitiativeGone()
     replaced = current(initiative_id, week_start, session=session) is not None
     card = Scorecard(initiative_id=initiative_id, week_start=week_start, reported_by=user_id, **values)
     session.add(card)

@@ -60,9 +60,9 @@ def answer(
     one records it and the other is told who did; a different answer is a change, kept in the history.
     """
     state = ReviewState.load(review_id, session=session, framework=framework, lock=True)
-    question = _question(state, question_id)
+    question = question_of(state, question_id)
     if status is AnswerStatus.NA and not question.allow_na:
-        raise UserFacingError("N/A is not an option for this question.")
+        raise UserFacingError("N/A is not an option for this question: answer Met, Partly or Not yet.")
     step = Step(state, question, previous=state.status(question_id))
     if step.previous == status:
         latest = state.latest(question_id)
@@ -92,7 +92,7 @@ def change_answer(
 def skip(review_id: int, question_id: str, *, user_id: str, session: Session, framework: Framework) -> Step:
     """Skip for now: only an unanswered question is skipped; it comes back at the end."""
     state = ReviewState.load(review_id, session=session, framework=framework, lock=True)
-    question = _question(state, question_id)
+    question = question_of(state, question_id)
     step = Step(state, question, previous=state.status(question_id))
     if step.previous not in (None, AnswerStatus.SKIPPED) or state.review.awaiting_question_id != question_id:
         return step
@@ -133,10 +133,12 @@ def reply(
     return step
 
 
-def _question(state: ReviewState, question_id: str) -> Question:
+def question_of(state: ReviewState, question_id: str) -> Question:
+    """The review's question, or NotFoundError saying where to find the questions it asks now."""
     question = state.question(question_id)
     if question is None:
-        raise NotFoundError("That question is no longer part of this review's framework.")
+        raise NotFoundError("That question is no longer part of this review's framework. "
+                            f"`/readiness status {state.initiative.name}` lists the questions it asks now.")
     return question
 
 

@@ -330,7 +330,7 @@ def load_view(request_id: int, *, session: Session, framework: Framework, policy
     query = select(ReleaseRequest).where(ReleaseRequest.id == request_id)
     request = session.exec(query.with_for_update() if lock else query).first()
     if request is None:
-        raise NotFoundError("This release request no longer exists.")
+        raise NotFoundError("This release request no longer exists. Ask again with `/readiness release <name>`.")
     initiative = session.get(Initiative, request.initiative_id)
     state = ReviewState.load(request.review_id, session=session, framework=framework)
     waivers = session.exec(select(Waiver).where(Waiver.request_id == request_id).order_by(Waiver.id)).all()

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from bot.domain import audit
 from bot.domain.adoption import Bound, parse, yardstick
-from bot.errors import FieldErrors, NotFoundError
+from bot.errors import FieldErrors, InitiativeGone
 from storage.models import Baseline, Direction, Initiative, Scorecard
 
 NUMBERS = {
@@ -158,7 +158,7 @@ def record(initiative_id: int, form: BaselineInput, *, user_id: str, session: Se
         raise BaselineErrors({"time_per_task_minutes": "Fill in at least one number or metric."})
     values = validate(form)
     if session.get(Initiative, initiative_id) is None:
-        raise NotFoundError("That initiative no longer exists.")
+        raise InitiativeGone()
     replaced = yardstick(initiative_id, session=session) is not None
     row = Baseline(initiative_id=initiative_id, recorded_by=user_id, **values)
     session.add(row)

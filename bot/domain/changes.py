@@ -17,8 +17,9 @@ from bot.clock import earliest_date
 from bot.domain import audit
 from bot.domain.initiatives import latest_review
 from bot.domain.progress import ReviewState
-from bot.errors import FieldErrors, NotFoundError, UserFacingError
+from bot.errors import FieldErrors, InitiativeGone, MrkdwnError
 from bot.framework import Framework, Question, Tier
+from bot.text import from_plain
 from storage.db import moment
 from storage.models import (
     AnswerStatus,
@@ -76,8 +77,9 @@ def is_owner(initiative: Initiative, user_id: str) -> bool:
 
 
 def owners_only(initiative: Initiative) -> str:
-    return (f"Only the owners of {initiative.name} (the business and technical owner) can change its risk tier or "
-            "go/no-go date.")
+    """Mrkdwn: who may change the tier or date, and so whom to ask."""
+    return (f"Only the owners of {from_plain(initiative.name)} can change its risk tier or go/no-go date: ask its "
+            f"business owner <@{initiative.business_owner_id}> or technical owner <@{initiative.technical_owner_id}>.")
 
 
 def refusal(initiative: Initiative, user_id: str, *, session: Session) -> str | None:
@@ -114,9 +116,9 @@ def change(initiative_id: int, *, tier: str, go_live_date: date | None, reason: 
     """
     initiative = session.exec(select(Initiative).where(Initiative.id == initiative_id).with_for_update()).first()
     if initiative is None:
-        raise NotFoundError("That initiative no longer exists.")
+        raise InitiativeGone()
     if by_owner and not is_owner(initiative, user_id):
-        raise UserFacingError(owners_only(initiative))
+        raise MrkdwnError(owners_only(initiative))
     errors = validate(initiative, tier=tier, go_live_date=go_live_date, reason=reason, now=now)
     if errors:
         raise ChangeErrors(errors)

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from bot.clock import earliest_date
 from bot.domain import audit, changes
 from bot.domain.changes import Change
-from bot.errors import FieldErrors, NotFoundError
+from bot.errors import FieldErrors, InitiativeGone
 from bot.framework import Framework
 from bot.text import shorten
 from storage.models import GoDecision, GoOutcome, Initiative
@@ -81,7 +81,7 @@ def record(initiative_id: int, form: DecisionInput, *, user_id: str, session: Se
     """Record a decision (DecisionErrors if the form is not valid); extending also moves the go/no-go date."""
     initiative = session.get(Initiative, initiative_id)
     if initiative is None:
-        raise NotFoundError("That initiative no longer exists.")
+        raise InitiativeGone()
     errors = validate(initiative, form, user_id=user_id, now=now)
     if errors:
         raise DecisionErrors(errors)

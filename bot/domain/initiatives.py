@@ -10,8 +10,9 @@ from sqlmodel import Session, select
 
 from bot.clock import earliest_date
 from bot.domain import audit, scores
-from bot.errors import FieldErrors, NotFoundError, UserFacingError
+from bot.errors import FieldErrors, MrkdwnError, NotFoundError, UserFacingError
 from bot.framework import Framework, Tier
+from bot.text import from_plain
 from storage.db import moment
 from storage.models import Awaiting, Initiative, InitiativeCreate, Review, Workspace
 
@@ -153,8 +154,8 @@ def find_anywhere(name: str, *, team_id: str | None, session: Session) -> Initia
 def retire(initiative: Initiative, *, user_id: str, session: Session) -> None:
     """Retire an initiative: it is never nudged again. Only its owners may."""
     if user_id not in (initiative.business_owner_id, initiative.technical_owner_id):
-        raise UserFacingError(
-            f"Only the owners of {initiative.name} (the business and technical owner) can retire it.")
+        raise MrkdwnError(f"Only the owners of {from_plain(initiative.name)} can retire it: ask its business owner "
+                          f"<@{initiative.business_owner_id}> or technical owner <@{initiative.technical_owner_id}>.")
     initiative.retired_at = moment(session)
     session.add(initiative)
     audit.record(session=session, kind="initiative_retired", actor=user_id, initiative_id=initiative.id)

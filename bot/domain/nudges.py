@@ -2,7 +2,7 @@
 
 Each initiative's week turns at its workspace's check-in day and hour, in its business owner's own
 timezone. At that moment: the check-in to the business owner, and the nudges for what has gone stale
-(overdue waivers, unmet conditions, a review idle for a week, a release request waiting on approvers,
+(overdue waivers, unmet conditions not waived, a review idle for a week, a release request waiting on approvers,
 a pilot past its go/no-go date with no go or no-go recorded for that date). A day after the check-in
 went out: one reminder if the week was not reported, and the digest. An initiative is first asked about
 the week in which it was created, and only once that week has ended. Every nudge has a key (kind,
@@ -12,11 +12,12 @@ initiative, week, recipient) that the sender records once, with the instant it w
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import groupby
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func
+from sqlalchemy import Row, func
 from sqlmodel import Session, select
 
 from bot.approval_policy import ApprovalPolicy
@@ -25,8 +26,8 @@ from bot.domain import audit
 from bot.domain.approvals import WAIVERS_ROLE, named_people
 from bot.domain.go_decisions import decided_dates
 from bot.domain.summary import SATISFIED
-from bot.errors import NotFoundError, UserFacingError
-from bot.framework import Framework, Owner
+from bot.errors import InitiativeGone, UserFacingError
+from bot.framework import Framework, Owner, Question
 from storage.models import (
     Answer,
     Decision,
@@ -45,6 +46,7 @@ from storage.models import (
 
 IDLE_AFTER = timedelta(days=7)
 REMIND_AFTER = timedelta(days=1)
+STREAM_ROWS = 1_000  # answers fetched at a time while planning
 
 
 class Kind(StrEnum):
@@ -122,6 +124,7 @@ def plan(*, session: Session, now: datetime, framework: Framework, policy: Appro
     unmet = _unmet_by_review(session, framework, reviews, rows)
     overdue = _overdue_waivers(session, now)
     requests = _newest_requests(session)
+    waived = _waived(session, requests)
     go_decided = decided_dates(session=session)
     decided_roles = _decided_roles(session, [r.id for r in requests.values() if r.status == RequestStatus.PENDING])
 
@@ -144,7 +147,8 @@ def plan(*, session: Session, now: datetime, framework: Framework, policy: Appro
             owners = {Owner.BUSINESS: initiative.business_owner_id, Owner.TECHNICAL: initiative.technical_owner_id}
             by_owner = defaultdict(list)
             for question in unmet.get(review.id, []):
-                by_owner[owners[question.owner]].append(question.id)
+                if (iid, question.id) not in waived:
+                    by_owner[owners[question.owner]].append(question.id)
             due += [Nudge(Kind.UNMET_CONDITIONS, iid, week, owner, tuple(q)) for owner, q in by_owner.items()]
         elif review is not None and as_utc(review.updated_at) < now - IDLE_AFTER:
             due.append(Nudge(Kind.IDLE_REVIEW, iid, week, initiative.channel_id, (review.id,)))
@@ -162,25 +166,39 @@ def plan(*, session: Session, now: datetime, framework: Framework, policy: Appro
     return nudges
 
 
-def _latest_reviews(session: Session) -> dict[int, Review]:
-    newest = select(func.max(Review.id)).group_by(Review.initiative_id)
-    return {r.initiative_id: r for r in session.exec(select(Review).where(Review.id.in_(newest))).all()}
+def _latest_reviews(session: Session) -> dict[int, Row]:
+    """Each initiative's newest review: the columns planning reads, not whole rows."""
+    columns = select(Review.id, Review.initiative_id, Review.status, Review.updated_at)
+    return {r.initiative_id: r for r in session.exec(columns.where(Review.id.in_(_newest_reviews())))}
 
 
-def _unmet_by_review(session, framework: Framework, reviews: dict[int, Review], rows) -> dict[int, list]:
-    """For complete reviews: the questions whose current answer is not Met or N/A."""
+def _newest_reviews():
+    return select(func.max(Review.id)).group_by(Review.initiative_id)
+
+
+def _unmet_by_review(session, framework: Framework, reviews: dict[int, Row], rows) -> dict[int, tuple[Question, ...]]:
+    """For complete reviews: the questions whose current answer is not Met or N/A.
+
+    Only the current Met and N/A answers are read, two columns of them, streamed in order of review, so memory
+    does not grow with the number of answers; each tier's questions are worked out once."""
     tiers = {initiative.id: initiative.risk_tier for initiative, *_ in rows}
-    complete = {r.id: tiers.get(r.initiative_id) for r in reviews.values() if r.status == ReviewStatus.COMPLETE}
-    if not complete:
+    complete = {r.id: tiers[r.initiative_id] for r in reviews.values()
+                if r.status == ReviewStatus.COMPLETE and tiers.get(r.initiative_id)}
+    asked = {tier: tuple(framework.questions_for(tier)) for tier in set(complete.values())}
+    unmet = {review_id: asked[tier] for review_id, tier in complete.items()}
+    if not unmet:
         return {}
-    newest = (select(func.max(Answer.id)).where(Answer.review_id.in_(complete))
-              .group_by(Answer.review_id, Answer.question_id))
-    status = {(a.review_id, a.question_id): a.status
-              for a in session.exec(select(Answer).where(Answer.id.in_(newest))).all()}
-    return {
-        review_id: [q for q in framework.questions_for(tier) if status.get((review_id, q.id)) not in SATISFIED]
-        for review_id, tier in complete.items() if tier
-    }
+    reviewed = select(Review.id).where(Review.status == ReviewStatus.COMPLETE, Review.id.in_(_newest_reviews()))
+    current = (select(func.max(Answer.id)).where(Answer.review_id.in_(reviewed))
+               .group_by(Answer.review_id, Answer.question_id))
+    satisfied = session.exec(
+        select(Answer.review_id, Answer.question_id).where(Answer.id.in_(current), Answer.status.in_(SATISFIED))
+        .order_by(Answer.review_id).execution_options(yield_per=STREAM_ROWS))
+    for review_id, answers in groupby(satisfied, key=lambda answer: answer.review_id):
+        if review_id in unmet:
+            met = {answer.question_id for answer in answers}
+            unmet[review_id] = tuple(q for q in unmet[review_id] if q.id not in met)
+    return unmet
 
 
 def _overdue_waivers(session: Session, now: datetime) -> dict[int, dict[str, list[int]]]:
@@ -200,6 +218,15 @@ def _overdue_waivers(session: Session, now: datetime) -> dict[int, dict[str, lis
 def _newest_requests(session: Session) -> dict[int, ReleaseRequest]:
     newest = select(func.max(ReleaseRequest.id)).group_by(ReleaseRequest.initiative_id)
     return {r.initiative_id: r for r in session.exec(select(ReleaseRequest).where(ReleaseRequest.id.in_(newest)))}
+
+
+def _waived(session: Session, requests: dict[int, ReleaseRequest]) -> set[tuple[int, str]]:
+    """(initiative, question) a waiver covers in the newest request of its initiative, while waiting or approved."""
+    live = {r.id: iid for iid, r in requests.items() if r.status in (RequestStatus.PENDING, RequestStatus.APPROVED)}
+    if not live:
+        return set()
+    return {(live[request_id], question_id) for request_id, question_id in session.exec(
+        select(Waiver.request_id, Waiver.question_id).where(Waiver.request_id.in_(live))).all()}
 
 
 def _decided_roles(session: Session, request_ids: list[int]) -> dict[int, set[str]]:
@@ -262,7 +289,7 @@ def snooze_until(initiative_id: int, until: date, *, user_id: str, session: Sess
 def _initiative(initiative_id: int, *, session: Session) -> Initiative:
     initiative = session.get(Initiative, initiative_id)
     if initiative is None:
-        raise NotFoundError("That initiative no longer exists.")
+        raise InitiativeGone()
     return initiative
 
 

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from sqlmodel import Session
 
 from bot.domain import audit
-from bot.errors import FieldErrors, NotFoundError
+from bot.errors import FieldErrors, InitiativeGone
 from bot.portfolio_formula import Factor
 from storage.db import moment
 from storage.models import Initiative, InitiativeBase
@@ -72,7 +72,7 @@ def score(initiative_id: int, scores: Scores, *, user_id: str, session: Session)
         raise ScoreErrors(errors)
     initiative = session.get(Initiative, initiative_id)
     if initiative is None:
-        raise NotFoundError("That initiative no longer exists.")
+        raise InitiativeGone()
     before = Scores.of(initiative)
     initiative.value_score, initiative.feasibility_score, initiative.risk_score = (
         scores.value, scores.feasibility, scores.risk)

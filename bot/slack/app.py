@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
 from concurrent.futures import Executor
 from functools import partial
 
@@ -17,7 +16,6 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.errors import SlackDeliveryError
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import failures, installations, listeners, receipt, relay
@@ -60,7 +58,7 @@ def build_app(
     )
     app.middleware(receipt.record_first(services, executor))  # first: nothing acts on a request not recorded
 
-    services.outbox.connect(partial(_deliver, app.client, services))
+    services.outbox.connect(partial(relay.deliver, app.client, services))
 
     @app.middleware
     def provide_services(context, next):  # noqa: A002 (Bolt injects by this name)
@@ -72,13 +70,6 @@ def build_app(
     listeners.register(app)
     app.error(failures.handle_error)
     return app
-
-
-def _deliver(client: WebClient, services: Services, mine: Collection[int]) -> None:
-    """The outbox, delivered after a unit of work wrote to it; the person who acted hears of a refused message."""
-    refusal = relay.deliver(client, services, mine=mine)
-    if refusal:
-        raise SlackDeliveryError(refusal)
 
 
 def _oauth_flow(settings: Settings, services: Services) -> OAuthFlow:

@@ -6,16 +6,16 @@ import logging
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.domain import approvals
 from bot.domain.approvals import DecisionResult, IsMember, RequestView, StaleResult
-from bot.errors import SlackDeliveryError
 from bot.services import Services
-from bot.slack import ai_flow, delivery, home_flow
+from bot.slack import ai_flow, home_flow
 from bot.slack.blocks.approvals import build_changes_notice, build_declined_notice, build_request_message
 from bot.slack.installations import Workspaces
 from bot.text import from_plain
+from storage import outbox
 from storage.models import ReleaseRequest, RequestMessage, RequestStatus
 
 logger = logging.getLogger(__name__)
@@ -82,72 +82,83 @@ def _permalink(client: WebClient, view: RequestView, services: Services) -> str 
 
 
 def publish(client: WebClient, services: Services, request_id: int) -> list[str]:
-    """Post the request to the approvals channel and DM each approver; return a sentence per failed delivery."""
+    """Post the request to the approvals channel and DM each approver (through the outbox: each copy is recorded
+    with its ts once Slack took it, to be updated in place); a sentence per copy Slack refused."""
     view = load(services, request_id)
     questions = ai_flow.preread(services, view)
     if questions:
-        with services.session() as session:
-            session.get(ReleaseRequest, request_id).preread = questions
         view.request.preread = questions
     text, blocks = build_request_message(view, services.framework, permalink=_permalink(client, view, services))
     targets = [view.request.approvals_channel, *Membership(client, services).people_for(view)]
-    problems, posted = [], []
-    for target in targets:
-        try:
-            channel = _dm_channel(client, target) if target.startswith(("U", "W")) else target
-            ts = delivery.post(client, channel=channel, text=text, blocks=blocks, retry_hint="")
-            posted.append(RequestMessage(request_id=request_id, channel_id=channel, ts=ts))
-        except (SlackDeliveryError, SlackApiError) as error:
-            problems.append(f"I could not DM <@{target}>." if target.startswith(("U", "W")) else str(error).strip())
-    with services.session() as session:
-        session.add_all(posted)
+    with services.session(deliver=False) as session:
+        if questions:
+            session.get(ReleaseRequest, request_id).preread = questions
+        for target in targets:
+            _copy(session, view, target, text, blocks)
+        queued = outbox.queued(session)
+    refused = services.outbox.deliver(queued)
     home_flow.refresh(client, services, view.initiative.id, view.request.requested_by)
-    return problems
+    return [f"I could not DM <@{to}>." if to.startswith(("U", "W")) else why for to, why in refused]
 
 
-def _dm_channel(client: WebClient, user_id: str) -> str:
-    return client.conversations_open(users=user_id)["channel"]["id"]
+def _copy(session: Session, view: RequestView, target: str, text: str, blocks: list[dict]) -> None:
+    """A copy of the request for a channel or a person (a DM), recorded as one to update once posted."""
+    outbox.post(session, conversation=target, text=text, blocks=blocks, workspace_id=view.initiative.workspace_id,
+                then={"request_copy": view.request.id}, tell=view.request.requested_by, hint="")
+
+
+def review_link(client: WebClient, services: Services, request_id: int) -> str | None:
+    """The link to the review thread a request's message points to (asked of Slack: before any unit of work)."""
+    return _permalink(client, load(services, request_id), services)
 
 
 def refresh(client: WebClient, services: Services, request_id: int) -> None:
-    """Update every copy of the request in place, from the database (a failed update is put right next time)."""
+    """Update every copy of the request in place, from the database."""
     view = load(services, request_id)
-    text, blocks = build_request_message(view, services.framework, permalink=_permalink(client, view, services))
-    with services.reading() as session:
-        copies = session.exec(select(RequestMessage).where(RequestMessage.request_id == request_id)).all()
-    for copy in copies:
-        delivery.update(client, channel=copy.channel_id, ts=copy.ts, text=text, blocks=blocks)
+    link = _permalink(client, view, services)
+    with services.session() as session:
+        update_copies(session, services, view, permalink=link)
     home_flow.refresh(client, services, view.initiative.id, view.request.requested_by)
 
 
-def announce_outcome(client: WebClient, view: RequestView) -> None:
-    """Tell the team channel how the request was decided."""
+def update_copies(session: Session, services: Services, view: RequestView, *, permalink: str | None) -> None:
+    """Every copy of the request, updated in place to show it as it is now."""
+    text, blocks = build_request_message(view, services.framework, permalink=permalink)
+    copies = session.exec(select(RequestMessage).where(RequestMessage.request_id == view.request.id)).all()
+    for copy in copies:
+        outbox.update(session, channel=copy.channel_id, ts=copy.ts, text=text, blocks=blocks,
+                      workspace_id=view.initiative.workspace_id)
+
+
+def _outcome(view: RequestView) -> str | None:
+    """What the team channel is told of how the request was decided, once it is."""
     request, name = view.request, from_plain(view.initiative.name)
     if request.status == RequestStatus.APPROVED:
-        text = f"✅ The release of *{name}* is approved by every required approver."
-    elif request.status == RequestStatus.REJECTED:
-        text = f"❌ The release of *{name}* was rejected: {from_plain(request.reject_reason or '')}"
-    else:
-        return
-    delivery.post(client, channel=view.initiative.channel_id, text=text)
+        return f"✅ The release of *{name}* is approved by every required approver."
+    if request.status == RequestStatus.REJECTED:
+        return f"❌ The release of *{name}* was rejected: {from_plain(request.reject_reason or '')}"
+    return None
 
 
-def after_decision(client: WebClient, services: Services, result: DecisionResult, user_id: str) -> None:
-    """After someone decided: every copy shows it; the requester hears of a declined waiver or asked-for changes;
-    the team channel hears of changes asked for and of the outcome."""
+def write_decision(session: Session, services: Services, result: DecisionResult, user_id: str, *,
+                   permalink: str | None) -> None:
+    """The messages a decision causes, in its unit of work: every copy shows it; the requester hears of a declined
+    waiver or asked-for changes; the team channel hears of changes asked for and of the outcome."""
     if not result.changed_anything:
         return  # a second click by the same approver, or a request already decided
     view = result.view
-    refresh(client, services, view.request.id)
+    update_copies(session, services, view, permalink=permalink)
+    where = dict(workspace_id=view.initiative.workspace_id)
     if result.declined:
-        delivery.tell(client, user=view.request.requested_by, channel=None,
-                      text=build_declined_notice(view, result.declined, user_id))
+        outbox.post(session, conversation=view.request.requested_by,
+                    text=build_declined_notice(view, result.declined, user_id), **where)
     if result.change:
         text = build_changes_notice(view, result.change)
-        delivery.tell(client, user=view.request.requested_by, channel=None, text=text)
-        delivery.post(client, channel=view.initiative.channel_id, text=text)
-    if result.completed:
-        announce_outcome(client, view)
+        outbox.post(session, conversation=view.request.requested_by, text=text, **where)
+        outbox.post(session, conversation=view.initiative.channel_id, text=text, tell=user_id, **where)
+    outcome = _outcome(view) if result.completed else None
+    if outcome:
+        outbox.post(session, conversation=view.initiative.channel_id, text=outcome, tell=user_id, **where)
 
 
 def after_answer(client: WebClient, services: Services, initiative_id: int) -> StaleResult | None:
@@ -161,25 +172,15 @@ def after_answer(client: WebClient, services: Services, initiative_id: int) -> S
     questions = "; ".join(f"“{services.framework.question(q).text}”" for q in stale.changed)
     people = Membership(client, services).people_for(view, stale.asked_again)
     asked = ", ".join(f"<@{p}>" for p in people) or "the approvers"
-    delivery.post(client, channel=view.initiative.channel_id,
-                  text=f"⚠️ The release approval for *{from_plain(view.initiative.name)}* is stale: "
-                       f"{questions} changed. Asking {asked} again.")
     refresh(client, services, view.request.id)
     text, blocks = build_request_message(view, services.framework, permalink=None)
-    for person in people:
-        _dm(client, services, view, person, text, blocks)
-    return stale
-
-
-def _dm(client: WebClient, services: Services, view: RequestView, user: str, text: str, blocks: list[dict]) -> None:
-    try:
-        channel = _dm_channel(client, user)
-        ts = delivery.post(client, channel=channel, text=text, blocks=blocks)
-    except (SlackDeliveryError, SlackApiError) as error:
-        logger.warning("Could not DM %s about request %s: %s", user, view.request.id, error)
-        return
     with services.session() as session:
-        session.add(RequestMessage(request_id=view.request.id, channel_id=channel, ts=ts))
+        outbox.post(session, conversation=view.initiative.channel_id, workspace_id=view.initiative.workspace_id,
+                    text=f"⚠️ The release approval for *{from_plain(view.initiative.name)}* is stale: "
+                         f"{questions} changed. Asking {asked} again.")
+        for person in people:
+            _copy(session, view, person, text, blocks)
+    return stale
 
 
 def run_sweep(client: WebClient, services: Services) -> list[str]:
@@ -200,11 +201,12 @@ def run_sweep(client: WebClient, services: Services) -> list[str]:
         if item.action == "reminded":
             text = f"⏰ *{name}*: {from_plain(services.policy.texts.reminder)}"
             membership = memberships.setdefault(view.initiative.workspace_id, Membership(workspace_client, services))
-            for person in membership.people_for(view):
-                delivery.tell(workspace_client, user=person, channel=None, text=text)
+            people = membership.people_for(view)
         else:
             refresh(workspace_client, services, item.request_id)
-            delivery.tell(workspace_client, user=view.request.requested_by, channel=None,
-                          text=f"⌛ *{name}*: {from_plain(services.policy.texts.expired)}")
+            text, people = f"⌛ *{name}*: {from_plain(services.policy.texts.expired)}", [view.request.requested_by]
+        with services.session() as session:
+            for person in people:
+                outbox.post(session, conversation=person, text=text, workspace_id=view.initiative.workspace_id)
         done.append(f"{item.action}: release request {item.request_id} ({view.initiative.name})")
     return done

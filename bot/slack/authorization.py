@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot.domain import access
 from bot.domain.access import Actor, Attempt, InChannel
-from bot.errors import AccessRefused, NotFoundError
+from bot.errors import AccessRefused, InitiativeGone
 from bot.services import Services
 from bot.slack.approval_flow import Membership
 from bot.slack.channel_members import ChannelMembers
@@ -34,7 +34,7 @@ def authorize(context: BoltContext, attempt: Attempt, *, initiative_id: int | No
     with services.reading() as session:
         found = session.exec(query).first()
     if found is None:
-        raise NotFoundError("That initiative no longer exists.")
+        raise InitiativeGone()
     initiative, workspace_team = found
     actor = Actor(context.user_id, context.actor_team_id or context.team_id)
     if in_channel is None:

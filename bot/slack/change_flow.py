@@ -10,24 +10,29 @@ from bot.domain.changes import Change
 from bot.domain.go_decisions import Recorded
 from bot.domain.progress import ReviewState
 from bot.services import Services
-from bot.slack import approval_flow, conversation, delivery, home_flow
+from bot.slack import approval_flow, conversation, home_flow
 from bot.slack.blocks.decisions import build_change_announcement, build_decision_announcement
-from storage.models import RequestStatus
+from storage import outbox
+from storage.models import Initiative, RequestStatus
 
 
 def announce_change(client: WebClient, services: Services, change: Change) -> None:
-    text = build_change_announcement(change, services.framework, services.policy)
-    delivery.post(client, channel=change.initiative.channel_id, text=text)
+    _to_channel(services, change.initiative, build_change_announcement(change, services.framework, services.policy))
     _carry_on(client, services, change)
     home_flow.refresh(client, services, change.initiative.id)
+
+
+def _to_channel(services: Services, initiative: Initiative, text: str) -> None:
+    with services.session() as session:
+        outbox.post(session, conversation=initiative.channel_id, text=text, workspace_id=initiative.workspace_id)
 
 
 def announce_decision(client: WebClient, services: Services, recorded: Recorded) -> None:
     with services.reading() as session:
         newest = approvals.newest_request(recorded.initiative, session=session)
     approved = newest is not None and newest.status == RequestStatus.APPROVED
-    text = build_decision_announcement(recorded, services.framework, services.policy, release_approved=approved)
-    delivery.post(client, channel=recorded.initiative.channel_id, text=text)
+    _to_channel(services, recorded.initiative,
+                build_decision_announcement(recorded, services.framework, services.policy, release_approved=approved))
     if recorded.change is not None:
         _carry_on(client, services, recorded.change)
     home_flow.refresh(client, services, recorded.initiative.id, recorded.decision.recorded_by)

@@ -12,7 +12,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import MrkdwnError, UserFacingError
-from bot.slack import delivery
+from bot.slack import delivery, interactions
+from bot.slack.interactions import Outcome
 from bot.slack.incoming import STORED_AS
 from bot.text import from_plain
 from storage import inbox
@@ -59,6 +60,7 @@ def tell(text: str, context: BoltContext, body: dict | None = None) -> None:
 def handle_error(error: Exception, body: dict, context: BoltContext) -> None:
     """Bolt's global error handler: failures before a listener ran (middleware, matching)."""
     report(error, context, body)
+    interactions.log(context, Outcome.ERROR)
 
 
 def reports_errors(listener: Callable) -> Callable:
@@ -66,6 +68,7 @@ def reports_errors(listener: Callable) -> Callable:
 
     The request is marked processed by the listener's first change, in that change's transaction (storage/inbox.py),
     or after the listener when it changed nothing; when the database failed it stays stored, for the inbox sweep.
+    Each run logs one line with the request's outcome (bot/slack/interactions.py).
     When a listener raises soon after ack(), Bolt's thread runner resets the ack it already sent, holds the HTTP
     response for the 3-second ack timeout and then runs the next matching listener: so nothing is raised to Bolt.
     """
@@ -75,35 +78,42 @@ def reports_errors(listener: Callable) -> Callable:
         context: BoltContext = kwargs["context"]
         key = context.get(STORED_AS)
         with inbox.processing(key) as current:
-            keep = _act(listener, kwargs, context)
-        if current is not None and not current.settled and not keep:
-            _settle(context, key)
+            outcome = _act(listener, kwargs, context)
+        if current is not None and not current.settled and outcome is not Outcome.KEPT and not _settle(context, key):
+            outcome = Outcome.KEPT
+        interactions.log(context, outcome)
 
     return run
 
 
-def _act(listener: Callable, kwargs: dict, context: BoltContext) -> bool:
-    """Run the listener; True when the database failed it, so its stored request is acted on again later."""
+def _act(listener: Callable, kwargs: dict, context: BoltContext) -> Outcome:
+    """Run the listener; KEPT when the database failed it, so its stored request is acted on again later."""
     try:
         listener(**kwargs)
-        return False
-    except inbox.AlreadyProcessed:
-        logger.info("A request was acted on already (before a restart, or by another process); left as it was")
-        error = None
+        return Outcome.OK
+    except inbox.AlreadyProcessed:  # before a restart, or by another process: left as it was
+        outcome, error = Outcome.ALREADY_PROCESSED, None
     except Exception as failure:
-        error = failure
+        outcome, error = _outcome_of(failure), failure
     if context.ack.response is None:
         context.ack()
-    if error is None:
-        return False
-    report(error, context, kwargs.get("body"))
-    return isinstance(error, SQLAlchemyError)
+    if error is not None:
+        report(error, context, kwargs.get("body"))
+    return outcome
 
 
-def _settle(context: BoltContext, key: str) -> None:
-    """Mark a request that changed nothing as processed; if the database fails, the sweep acts on it again."""
+def _outcome_of(error: Exception) -> Outcome:
+    if isinstance(error, SQLAlchemyError):
+        return Outcome.KEPT
+    return Outcome.REFUSED if isinstance(error, UserFacingError) else Outcome.ERROR
+
+
+def _settle(context: BoltContext, key: str) -> bool:
+    """Mark a request that changed nothing as processed; False when the database failed (the sweep acts on it again)."""
     try:
         with context["services"].session() as session:
             inbox.settle(key, session=session)
+        return True
     except SQLAlchemyError:
         logger.warning("Could not mark a request processed; it will be acted on again by the inbox sweep")
+        return False

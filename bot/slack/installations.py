@@ -23,7 +23,7 @@ from storage.models import Installation, Workspace, as_utc
 
 logger = logging.getLogger(__name__)
 SCOPES = ("commands", "chat:write", "channels:history", "groups:history", "channels:read", "groups:read",
-          "im:write", "usergroups:read", "users:read", "files:write")  # the manifest's bot scopes, asked on install
+          "im:write", "im:history", "usergroups:read", "users:read", "files:write")  # the manifest's bot scopes, asked on install
 STATE_LIFETIME = timedelta(minutes=10)  # from the install page to the redirect back (and the state cookie's age)
 NOT_INSTALLED = ("Readiness Bot is not installed in this workspace (any more), so nothing was done. "
                  "Ask a Slack admin to install it again.")

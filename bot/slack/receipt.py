@@ -13,7 +13,7 @@ from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services import Services
-from bot.slack import failures
+from bot.slack import failures, interactions
 from bot.slack.incoming import RESUMED, STORED_AS, kind_of
 from storage import inbox
 
@@ -37,8 +37,10 @@ def record_first(services: Services, executor: Executor) -> Callable:
     def record(body: dict, request: BoltRequest, context: BoltContext, next):  # noqa: A002 (Bolt's name)
         if context.get(RESUMED):
             context[STORED_AS] = context[RESUMED]
+            interactions.arrived(context, body, context[RESUMED])
             return next()
         key = _inbox_key(body, request)
+        interactions.arrived(context, body, key)
         if key is None:
             return next()
         kind = kind_of(body)
@@ -49,9 +51,10 @@ def record_first(services: Services, executor: Executor) -> Callable:
         except SQLAlchemyError as error:
             reason = str(getattr(error, "orig", None) or error).strip().partition("\n")[0]
             logger.error("Could not record a request (%s), so it was not acted on: %s", kind, reason)
+            interactions.log(context, interactions.Outcome.ERROR)
             return _not_saved(kind, body, context, executor)
         if not first:
-            logger.info("A request (%s) arrived again and was answered once", kind)
+            interactions.log(context, interactions.Outcome.REPLAY)  # a replay, or a retry of an event received
             return BoltResponse(status=200, body="")
         if payload is not None:
             context[STORED_AS] = key

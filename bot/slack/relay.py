@@ -34,10 +34,12 @@ class Passing(Exception):
     """Slack could not take the message now (5xx, 429 after its retries, no connection): try again later."""
 
 
-def deliver(client: WebClient, services: Services, *, mine: Collection[int] = (), most: int = 500) -> str | None:
-    """Deliver what is waiting in the outbox (about `most` messages at most). Of the messages `mine` (the caller's),
-    what to tell the caller's person about the first Slack refused for good; the others' people are told here."""
-    workspaces, done, refusal = Workspaces(client, services), 0, None
+def deliver(client: WebClient, services: Services, *, mine: Collection[int] = (),
+            most: int = 500) -> list[tuple[str, str]]:
+    """Deliver what is waiting in the outbox (about `most` messages at most). For the messages `mine` (the
+    caller's) that Slack refused for good: where each was going and what to tell the caller's person; the other
+    messages' people are told here."""
+    workspaces, done, refusals = Workspaces(client, services), 0, []
 
     def client_for(workspace_id: int | None) -> WebClient | None:
         return workspaces.client(workspace_id) if workspace_id else client
@@ -52,8 +54,9 @@ def deliver(client: WebClient, services: Services, *, mine: Collection[int] = ()
             done += 1
             explained = _deliver_one(client_for(message.workspace_id), services, message, roots[message.id],
                                      tell=message.id not in mine)
-            refusal = refusal or explained
-    return refusal
+            if explained and message.id in mine:
+                refusals.append((message.conversation, explained))
+    return refusals
 
 
 def _deliver_one(client: WebClient | None, services: Services, message: OutboxMessage,
@@ -102,8 +105,9 @@ def _send(client: WebClient, message: OutboxMessage, *, thread_ts: str | None) -
         if found:
             return channel, found
         posted = _without_blind_retries(client).chat_postMessage(
-            channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread_ts, unfurl_links=False,
-            unfurl_media=False, metadata={"event_type": METADATA_TYPE, "event_payload": {"outbox_id": message.id}})
+            channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread_ts,
+            unfurl_links=False, unfurl_media=False,
+            metadata={"event_type": METADATA_TYPE, "event_payload": {"outbox_id": message.id}})
         return channel, posted["ts"]
     except SlackApiError as error:
         status = getattr(error.response, "status_code", 200)
@@ -157,7 +161,8 @@ def _give_up(client: WebClient | None, services: Services, message: OutboxMessag
         outbox.give_up(message.id, refused.code, session=session)
     if refused.error is None or message.tell is None:
         return None
-    explained = delivery.explain(refused.error, message.conversation, message.hint or delivery.NOTHING_LOST)
+    hint = delivery.NOTHING_LOST if message.hint is None else message.hint
+    explained = delivery.explain(refused.error, message.conversation, hint).strip()
     if tell and client is not None:
         delivery.tell(client, user=message.tell, channel=None, text=explained)
     return explained

@@ -34,10 +34,13 @@ def week_label(week_start: date) -> str:
     return f"the week of {week_start.strftime('%d %b %Y')}"
 
 
+def _asked(initiative: Initiative, week_start: date) -> str:
+    return f"How did *{from_plain(initiative.name)}* do in {week_label(week_start)}?"
+
+
 def build_checkin(initiative: Initiative, week_start: date, *, reminder: bool) -> tuple[str, list[dict]]:
-    name = from_plain(initiative.name)
     lead = "⏰ Reminder: " if reminder else "📊 "
-    text = f"{lead}How did *{name}* do in {week_label(week_start)}? Active users, time saved, feedback, escalations."
+    text = f"{lead}{_asked(initiative, week_start)} Active users, time saved, feedback, escalations."
     value = week_ref(initiative.id, week_start)
     blocks = [
         section(text),
@@ -53,6 +56,12 @@ def build_checkin(initiative: Initiative, week_start: date, *, reminder: bool) -
     return text, blocks
 
 
+def build_reported_checkin(initiative: Initiative, week_start: date, user_id: str) -> tuple[str, list[dict]]:
+    """A check-in once its week is reported: who reported it, in place of its buttons."""
+    asked, reported = f"📊 {_asked(initiative, week_start)}", f"✅ Reported by <@{user_id}>."
+    return f"{asked} {reported}", [section(asked), context(reported)]
+
+
 def report_button(initiative_id: int, week_start: date) -> dict:
     """Report this week: opens the scorecard form for the week (in the check-in, and in App Home)."""
     return {"type": "button", "action_id": Action.REPORT_WEEK, "value": week_ref(initiative_id, week_start),
@@ -60,9 +69,11 @@ def report_button(initiative_id: int, week_start: date) -> dict:
 
 
 def build_report_modal(initiative: Initiative, week_start: date, *, context_lines: list[str],
-                       baseline: Scorecard | None, before_ai: Baseline | None = None) -> dict:
+                       baseline: Scorecard | None, before_ai: Baseline | None = None,
+                       checkin: tuple[str, str] | None = None) -> dict:
     """The scorecard form, with the review's baseline and success criteria shown beside the fields, and the
-    recorded baseline beside the numbers it is compared with; the north star and guardrails when named."""
+    recorded baseline beside the numbers it is compared with; the north star and guardrails when named.
+    `checkin` (channel, ts): the check-in it was opened from, marked reported once the form is saved."""
     shown = [*context_lines]
     if baseline is not None:
         shown.append(f"*First report ({baseline.week_start.isoformat()}):* {baseline.active_users} active users, "
@@ -83,7 +94,8 @@ def build_report_modal(initiative: Initiative, week_start: date, *, context_line
         blocks.append(input_block(name, label, {"type": "plain_text_input", "multiline": True}, optional=True))
     return {
         "type": "modal", "callback_id": View.SCORECARD,
-        "private_metadata": json.dumps({"initiative_id": initiative.id, "week_start": week_start.isoformat()}),
+        "private_metadata": json.dumps({"initiative_id": initiative.id, "week_start": week_start.isoformat(),
+                                        **({"checkin": list(checkin)} if checkin else {})}),
         "title": {"type": "plain_text", "text": "Weekly adoption"},
         "submit": {"type": "plain_text", "text": "Save"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -97,6 +109,12 @@ def read_report_modal(view: dict) -> tuple[int, date, ScorecardInput]:
     typed = {name: (values.get(name, {}).get(name, {}).get("value") or "")
              for name in [*BOUNDS, *METRICS, *TEXT_FIELDS]}
     return meta["initiative_id"], date.fromisoformat(meta["week_start"]), ScorecardInput(**typed)
+
+
+def checkin_of(view: dict) -> tuple[str, str] | None:
+    """The check-in (channel, ts) a submitted report form was opened from, if any."""
+    checkin = json.loads(view["private_metadata"]).get("checkin")
+    return tuple(checkin) if checkin else None
 
 
 def _number(value: float | None) -> str:

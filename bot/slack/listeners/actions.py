@@ -38,10 +38,7 @@ def _load_question(action: dict, context, attempt: Attempt) -> tuple[ReviewState
     authorize(context, attempt, review_id=review_id)
     with services.reading() as session:
         state = ReviewState.load(review_id, session=session, framework=services.framework)
-    question = state.question(question_id)
-    if question is None:
-        raise NotFoundError("That question is no longer part of this review's framework.")
-    return state, question
+    return state, answering.question_of(state, question_id)
 
 
 def handle_answer(ack, body: dict, action: dict, client, context) -> None:

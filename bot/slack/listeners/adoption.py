@@ -11,7 +11,7 @@ from bot.domain.access import Attempt
 from bot.domain.initiatives import latest_review
 from bot.domain.nudges import snooze_until, snooze_week
 from bot.domain.progress import ReviewState
-from bot.errors import NotFoundError
+from bot.errors import InitiativeGone, NotFoundError
 from bot.services import Services
 from bot.slack import delivery, home_flow
 from bot.slack.authorization import authorize
@@ -19,21 +19,24 @@ from bot.slack.blocks import adoption as blocks
 from bot.slack.failures import reports_errors
 from bot.slack.ids import Action, View, parse_week_ref
 from bot.text import from_plain
+from storage import outbox
 from storage.models import Initiative
 
 
-def open_report_form(client, trigger_id: str, initiative_id: int, week_start: date, services: Services) -> None:
+def open_report_form(client, trigger_id: str, initiative_id: int, week_start: date, services: Services, *,
+                     checkin: tuple[str, str] | None = None) -> None:
+    """The scorecard form for the week; `checkin` (channel, ts) is the check-in it was opened from, if any."""
     with services.reading() as session:
         initiative = session.get(Initiative, initiative_id)
         if initiative is None:
-            raise NotFoundError("That initiative no longer exists.")
+            raise InitiativeGone()
         state = ReviewState.load(latest_review(initiative, session=session).id, session=session,
                                  framework=services.framework)
         shown = [(c.label, (state.evidence_for(c.question) or [None])[-1]) for c in services.framework.scorecard_context]
         lines = blocks.build_context_lines([(label, e.text if e else None) for label, e in shown])
         trend = adoption.trend(initiative_id, week_start, session=session)
         view = blocks.build_report_modal(initiative, week_start, context_lines=lines, baseline=trend.baseline,
-                                         before_ai=trend.before_ai)
+                                         before_ai=trend.before_ai, checkin=checkin)
     client.views_open(trigger_id=trigger_id, view=view)
 
 
@@ -48,7 +51,9 @@ def handle_report_button(ack, body: dict, action: dict, client, context) -> None
     ack()
     initiative_id, week_start = _week(action)
     authorize(context, Attempt.REPORT, initiative_id=initiative_id)
-    open_report_form(client, body["trigger_id"], initiative_id, week_start, context["services"])
+    container = body.get("container") or {}  # a check-in DM's message, or the Home tab's view
+    checkin = (container["channel_id"], container["message_ts"]) if container.get("type") == "message" else None
+    open_report_form(client, body["trigger_id"], initiative_id, week_start, context["services"], checkin=checkin)
 
 
 def handle_report_submission(ack, body: dict, view: dict, client, context) -> None:
@@ -57,13 +62,21 @@ def handle_report_submission(ack, body: dict, view: dict, client, context) -> No
     authorize(context, Attempt.REPORT, initiative_id=initiative_id)
     user_id = body["user"]["id"]
     try:
-        with services.session() as session:
+        with services.session(deliver=False) as session:  # the form is acknowledged first, then the check-in updated
             adoption.record(initiative_id, week_start, form, user_id=user_id, session=session)
-            name = session.get(Initiative, initiative_id).name
+            initiative = session.get(Initiative, initiative_id)
+            name = initiative.name
+            if checkin := blocks.checkin_of(view):
+                text, reported = blocks.build_reported_checkin(initiative, week_start, user_id)
+                outbox.update(session, channel=checkin[0], ts=checkin[1], text=text, blocks=reported,
+                              workspace_id=initiative.workspace_id)
+            queued = outbox.queued(session)
     except adoption.ScorecardErrors as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
     ack()
+    if queued:
+        services.outbox.deliver(queued)  # a check-in Slack will not update keeps its buttons: the report is saved
     delivery.tell(client, user=user_id, channel=None,
                   text=f"Thanks: saved {from_plain(name)} for {blocks.week_label(week_start)}.")
     home_flow.refresh(client, services, initiative_id, user_id)

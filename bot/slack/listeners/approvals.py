@@ -3,21 +3,26 @@ Request changes and Reject, each with its form."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_bolt import App
+from sqlmodel import Session
 
 from bot.domain import approvals
 from bot.domain.access import Attempt
 from bot.domain.progress import ReviewState
 from bot.domain.summary import summarize
-from bot.errors import NotFoundError
+from bot.domain.approvals import IsMember
+from bot.errors import InitiativeGone, NotFoundError, SlackDeliveryError
 from bot.services import Services
-from bot.slack import approval_flow, delivery
+from bot.slack import approval_flow, delivery, home_flow
 from bot.slack.approval_flow import Membership
 from bot.slack.authorization import authorize
 from bot.slack.blocks import approvals as blocks
 from bot.slack.failures import reports_errors, tell
 from bot.slack.ids import Action, View
 from bot.text import from_plain
+from storage import outbox
 from storage.models import Initiative, Outcome
 
 
@@ -26,7 +31,7 @@ def open_request_form(client, trigger_id: str, initiative_id: int, services: Ser
     with services.reading() as session:
         initiative = session.get(Initiative, initiative_id)
         if initiative is None:
-            raise NotFoundError("That initiative no longer exists.")
+            raise InitiativeGone()
         review = approvals.latest_review(initiative, session=session)
         summary = summarize(ReviewState.load(review.id, session=session, framework=services.framework))
     client.views_open(trigger_id=trigger_id, view=blocks.build_request_modal(initiative, summary, services.policy))
@@ -77,7 +82,7 @@ def handle_approve(ack, body: dict, action: dict, client, context) -> None:
     with services.reading() as session:
         view = approvals.load_view(request_id, session=session, framework=services.framework, policy=services.policy)
     if not view.needs_rationale:
-        _decide(body, action, client, context, Outcome.APPROVED, reason=None)
+        _decide(ack, action, client, context, Outcome.APPROVED, reason=None)
         return
     if _refused(body, action, client, context, outcome=Outcome.APPROVED.value):
         return
@@ -89,20 +94,10 @@ def handle_approve_submission(ack, body: dict, view: dict, client, context) -> N
     """The rationale and each waiver's accept or decline; the form shows what is missing, and nothing is recorded."""
     services: Services = context["services"]
     request_id, rationale, choices = blocks.read_approve_modal(view)
-    user_id = body["user"]["id"]
-    is_member = Membership(client, services).of(user_id)
-    try:
-        with services.session() as session:
-            result = approvals.decide(
-                request_id, Outcome.APPROVED, user_id=user_id, reason=None, rationale=rationale, waivers=choices,
-                session=session, framework=services.framework, policy=services.policy, is_member=is_member,
-                now=services.clock.now(),
-            )
-    except approvals.DecisionErrors as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
-    ack()
-    _after(result, client, services, user_id, context)
+    _record(ack, client, context, request_id, lambda session, is_member: approvals.decide(
+        request_id, Outcome.APPROVED, user_id=context.user_id, reason=None, rationale=rationale, waivers=choices,
+        session=session, framework=services.framework, policy=services.policy, is_member=is_member,
+        now=services.clock.now()))
 
 
 def handle_changes_button(ack, body: dict, action: dict, client, context) -> None:
@@ -118,19 +113,9 @@ def handle_changes_button(ack, body: dict, action: dict, client, context) -> Non
 def handle_changes_submission(ack, body: dict, view: dict, client, context) -> None:
     services: Services = context["services"]
     request_id, what = blocks.read_changes_modal(view)
-    user_id = body["user"]["id"]
-    is_member = Membership(client, services).of(user_id)
-    try:
-        with services.session() as session:
-            result = approvals.request_changes(
-                request_id, user_id=user_id, what=what, session=session, framework=services.framework,
-                policy=services.policy, is_member=is_member,
-            )
-    except approvals.DecisionErrors as invalid:
-        ack(response_action="errors", errors=invalid.errors)
-        return
-    ack()
-    _after(result, client, services, user_id, context)
+    _record(ack, client, context, request_id, lambda session, is_member: approvals.request_changes(
+        request_id, user_id=context.user_id, what=what, session=session, framework=services.framework,
+        policy=services.policy, is_member=is_member))
 
 
 def handle_reject_button(ack, body: dict, action: dict, client, context) -> None:
@@ -163,27 +148,41 @@ def handle_reject_submission(ack, body: dict, view: dict, client, context) -> No
     if not reason.strip():
         ack(response_action="errors", errors={blocks.REASON: "Say why, so the team knows what to fix."})
         return
-    ack()
-    _decide(body, {"value": str(request_id)}, client, context, Outcome.REJECTED, reason=reason)
+    _decide(ack, {"value": str(request_id)}, client, context, Outcome.REJECTED, reason=reason)
 
 
-def _decide(body: dict, action: dict, client, context, outcome: Outcome, *, reason: str | None) -> None:
+def _decide(ack, action: dict, client, context, outcome: Outcome, *, reason: str | None) -> None:
     services: Services = context["services"]
-    user_id = body["user"]["id"]
-    is_member = Membership(client, services).of(user_id)
-    with services.session() as session:
-        result = approvals.decide(
-            int(action["value"]), outcome, user_id=user_id, reason=reason, session=session,
-            framework=services.framework, policy=services.policy, is_member=is_member, now=services.clock.now(),
-        )
-    _after(result, client, services, user_id, context)
+    request_id = int(action["value"])
+    _record(ack, client, context, request_id, lambda session, is_member: approvals.decide(
+        request_id, outcome, user_id=context.user_id, reason=reason, session=session, framework=services.framework,
+        policy=services.policy, is_member=is_member, now=services.clock.now()))
 
 
-def _after(result: approvals.DecisionResult, client, services: Services, user_id: str, context) -> None:
+def _record(ack, client, context, request_id: int,
+            decide: Callable[[Session, IsMember], approvals.DecisionResult]) -> None:
+    """A decision and the messages it causes in one unit of work; a form's errors go back in the acknowledgement,
+    which comes before the messages are delivered. Slack is asked what it must be asked (the person's approver
+    groups, the review's link) before the unit begins."""
+    services: Services = context["services"]
+    is_member = Membership(client, services).of(context.user_id)
+    link = approval_flow.review_link(client, services, request_id)
+    try:
+        with services.session(deliver=False) as session:
+            result = decide(session, is_member)
+            approval_flow.write_decision(session, services, result, context.user_id, permalink=link)
+            queued = outbox.queued(session)
+    except approvals.DecisionErrors as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    ack()
+    refused = services.outbox.deliver(queued)
     if result.refused:
         tell(result.refused, context)
         return
-    approval_flow.after_decision(client, services, result, user_id)
+    home_flow.refresh(client, services, result.view.initiative.id, result.view.request.requested_by)
+    if refused:
+        raise SlackDeliveryError(refused[0][1])
 
 
 def register(app: App) -> None:

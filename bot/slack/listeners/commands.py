@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import html
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from bot.domain.initiatives import (
 from bot.domain.nudges import reporting_week
 from bot.domain.progress import ReviewState
 from bot.services import Services
-from bot.slack import conversation
+from bot.slack import conversation, interactions
 from bot.slack.authorization import authorize
 from bot.slack.blocks import messages, modals
 from bot.slack.failures import reports_errors
@@ -34,6 +35,7 @@ from bot.text import from_plain
 from storage.models import Initiative
 
 COMMAND = "/readiness"
+HELP_POINTER = "`/readiness help` lists every command."
 
 
 @dataclass(frozen=True)
@@ -50,14 +52,15 @@ def handle_readiness(ack, command: dict, respond, client, context) -> None:
     services: Services = context["services"]
     sub, _, args = html.unescape(command.get("text") or "").strip().partition(" ")
     sub, args = sub.lower(), args.strip()
+    interactions.described_as(context, f"{COMMAND} {sub if sub in SUBCOMMANDS else '(unknown)'}".strip())
     if sub == "portfolio":
         reply = Reply(*show_portfolio(command, client, context))
     elif sub in WORKSPACE_COMMANDS:
         reply = WORKSPACE_COMMANDS[sub](command, args, client, services)
     elif sub not in NAMED_COMMANDS:
-        reply = Reply(*messages.build_help(f"I don't know `{from_plain(sub)}`. Here is what I can do:"))
+        reply = _unknown(sub, args)
     elif not args:
-        reply = Reply(*messages.build_help(f"Which initiative? Use `/readiness {sub} <name>`."))
+        reply = Reply(f"Which initiative? Use `/readiness {sub} <name>`. {HELP_POINTER}")
     else:
         run, attempt = NAMED_COMMANDS[sub]
         state = _state(command, args, services)
@@ -65,6 +68,13 @@ def handle_readiness(ack, command: dict, respond, client, context) -> None:
         reply = run(command, state, client, services)
     if reply is not None:
         respond(text=reply.text, blocks=reply.blocks, response_type="in_channel" if reply.in_channel else "ephemeral")
+
+
+def _unknown(sub: str, args: str) -> Reply:
+    """One line: the closest known subcommand, if any, and where the full list is."""
+    close = difflib.get_close_matches(sub, ["portfolio", *WORKSPACE_COMMANDS, *NAMED_COMMANDS], n=1)
+    guess = f" Did you mean `{' '.join([COMMAND, close[0], from_plain(args)]).strip()}`?" if close else ""
+    return Reply(f"I don't know `{from_plain(sub)}`.{guess} {HELP_POINTER}")
 
 
 def _start(command, args, client, services) -> Reply:
@@ -175,6 +185,7 @@ NAMED_COMMANDS = {"status": (_status, Attempt.STATUS), "summary": (_summary, Att
                   "edit": (_edit, Attempt.EDIT), "decide": (_decide, Attempt.DECIDE),
                   "baseline": (_baseline, Attempt.BASELINE), "score": (_score, Attempt.SCORE),
                   "export": (_export, Attempt.EXPORT)}
+SUBCOMMANDS = {"portfolio", *WORKSPACE_COMMANDS, *NAMED_COMMANDS}
 
 
 def register(app: App) -> None:

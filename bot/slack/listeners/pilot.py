@@ -8,7 +8,7 @@ from slack_bolt import App
 from bot.domain import baseline, changes, go_decisions
 from bot.domain.access import Attempt
 from bot.domain.adoption import yardstick
-from bot.errors import NotFoundError, UserFacingError
+from bot.errors import InitiativeGone, MrkdwnError
 from bot.services import Services
 from bot.slack import change_flow, delivery
 from bot.slack.authorization import authorize
@@ -23,7 +23,7 @@ from storage.models import Initiative
 def _initiative(session, initiative_id: int) -> Initiative:
     initiative = session.get(Initiative, initiative_id)
     if initiative is None:
-        raise NotFoundError("That initiative no longer exists.")
+        raise InitiativeGone()
     return initiative
 
 
@@ -33,7 +33,7 @@ def _owners_only(services: Services, initiative_id: int, user_id: str) -> Initia
         initiative = _initiative(session, initiative_id)
         refused = changes.refusal(initiative, user_id, session=session)
     if refused:
-        raise UserFacingError(refused)
+        raise MrkdwnError(refused)
     return initiative
 
 

@@ -9,6 +9,7 @@ from slack_bolt import App
 from bot.domain import baseline
 from bot.domain.initiatives import IntakeErrors, create_initiative
 from bot.domain.progress import ReviewState
+from bot.errors import SlackDeliveryError
 from bot.services import Services
 from bot.slack import conversation
 from bot.slack.blocks.adoption import read_baseline
@@ -43,7 +44,9 @@ def handle_intake(ack, body: dict, view: dict, context) -> None:
         return
     ack()
     context["channel_id"] = json.loads(view.get("private_metadata") or "{}").get("channel_id")  # where to tell them
-    services.outbox.deliver(queued)
+    refused = services.outbox.deliver(queued)
+    if refused:
+        raise SlackDeliveryError(refused[0][1])
 
 
 def register(app: App) -> None:
