@@ -69,18 +69,24 @@ def claim(*, limit: int, session: Session) -> list[OutboxMessage]:
     """The oldest undelivered message of each conversation (the others there wait for it) that no relay has claimed
     within LEASE, claimed now; oldest first."""
     now = moment(session)
-    earlier = aliased(OutboxMessage)
-    waiting = exists().where(earlier.conversation == OutboxMessage.conversation, earlier.id < OutboxMessage.id,
-                             earlier.delivered_at.is_(None), earlier.error.is_(None))
-    messages = session.exec(
-        select(OutboxMessage)
-        .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.error.is_(None), ~waiting,
-               or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at <= now - LEASE))
-        .order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)
-    ).all()
+    messages = session.exec(select(OutboxMessage).where(*_claimable(now)).order_by(OutboxMessage.id).limit(limit)
+                            .with_for_update(skip_locked=True)).all()
     for message in messages:
         message.claimed_at, message.attempts = now, message.attempts + 1
     return list(messages)
+
+
+def any_claimable(*, session: Session) -> bool:
+    """Whether a message could be claimed now (a read, so a relay with nothing to do takes no write lock)."""
+    return session.exec(select(OutboxMessage.id).where(*_claimable(moment(session))).limit(1)).first() is not None
+
+
+def _claimable(now) -> tuple:
+    earlier = aliased(OutboxMessage)
+    waiting = exists().where(earlier.conversation == OutboxMessage.conversation, earlier.id < OutboxMessage.id,
+                             earlier.delivered_at.is_(None), earlier.error.is_(None))
+    return (OutboxMessage.delivered_at.is_(None), OutboxMessage.error.is_(None), ~waiting,
+            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at <= now - LEASE))
 
 
 def thread_of(message: OutboxMessage, *, session: Session) -> OutboxMessage | None:

@@ -38,47 +38,55 @@ def deliver(client: WebClient, services: Services, *, mine: Collection[int] = ()
             most: int = 500) -> list[tuple[str, str]]:
     """Deliver what is waiting in the outbox (about `most` messages at most). For the messages `mine` (the
     caller's) that Slack refused for good: where each was going and what to tell the caller's person; the other
-    messages' people are told here."""
+    messages' people are told here.
+
+    Each round claims a batch in one transaction, sends it with none open, and records what became of it in one."""
     workspaces, done, refusals = Workspaces(client, services), 0, []
 
     def client_for(workspace_id: int | None) -> WebClient | None:
         return workspaces.client(workspace_id) if workspace_id else client
 
     while done < most:
+        with services.reading() as session:
+            if not outbox.any_claimable(session=session):
+                break
         with services.session() as session:
             claimed = outbox.claim(limit=BATCH, session=session)
             roots = {m.id: outbox.thread_of(m, session=session) for m in claimed}
-        if not claimed:
-            break
-        for message in claimed:
-            done += 1
-            explained = _deliver_one(client_for(message.workspace_id), services, message, roots[message.id],
-                                     tell=message.id not in mine)
+        sent = [(m, _send_one(client_for(m.workspace_id), m, roots[m.id])) for m in claimed]
+        with services.session() as session:
+            for message, outcome in sent:
+                _record(message, outcome, session)
+        for message, outcome in sent:
+            explained = _refusal(client_for(message.workspace_id), message, outcome, tell=message.id not in mine)
             if explained and message.id in mine:
                 refusals.append((message.conversation, explained))
+        done += len(claimed) or most
     return refusals
 
 
-def _deliver_one(client: WebClient | None, services: Services, message: OutboxMessage,
-                 root: OutboxMessage | None, *, tell: bool) -> str | None:
-    """Send one message and record it; the explanation when Slack refused it for good (told to its person when
-    `tell`)."""
+def _send_one(client: WebClient | None, message: OutboxMessage, root: OutboxMessage | None):
+    """Send one message: (channel, ts) once Slack took it, else the Passing or _Refused that stopped it."""
     try:
         if client is None:
             raise _Refused("not_installed")
         if root is not None and root.ts is None:
             raise _Refused("thread_not_posted")
-        channel, ts = _send(client, message, thread_ts=message.thread_ts or (root.ts if root else None))
-    except Passing as error:
-        logger.warning("Slack could not take outbox message %s now (%s); trying again shortly", message.id, error)
-        with services.session() as session:
-            outbox.retry_later(message.id, session=session)
-        return None
-    except _Refused as refused:
-        return _give_up(client, services, message, refused, tell=tell)
-    with services.session() as session:
+        return _send(client, message, thread_ts=message.thread_ts or (root.ts if root else None))
+    except (Passing, _Refused) as stopped:
+        return stopped
+
+
+def _record(message: OutboxMessage, outcome, session) -> None:
+    if isinstance(outcome, Passing):
+        logger.warning("Slack could not take outbox message %s now (%s); trying again shortly", message.id, outcome)
+        outbox.retry_later(message.id, session=session)
+    elif isinstance(outcome, _Refused):
+        logger.warning("Outbox message %s to %s given up: %s", message.id, message.conversation, outcome.code)
+        outbox.give_up(message.id, outcome.code, session=session)
+    else:
+        channel, ts = outcome
         outbox.delivered(message.id, channel=channel, ts=ts, session=session)
-    return None
 
 
 class _Refused(Exception):
@@ -154,15 +162,12 @@ def _posted_already(client: WebClient, message: OutboxMessage, *, channel: str, 
     return None
 
 
-def _give_up(client: WebClient | None, services: Services, message: OutboxMessage, refused: _Refused, *,
-             tell: bool) -> str | None:
-    logger.warning("Outbox message %s to %s given up: %s", message.id, message.conversation, refused.code)
-    with services.session() as session:
-        outbox.give_up(message.id, refused.code, session=session)
-    if refused.error is None or message.tell is None:
+def _refusal(client: WebClient | None, message: OutboxMessage, outcome, *, tell: bool) -> str | None:
+    """What to tell the person who caused a message Slack refused for good (told here when `tell`)."""
+    if not isinstance(outcome, _Refused) or outcome.error is None or message.tell is None:
         return None
     hint = delivery.NOTHING_LOST if message.hint is None else message.hint
-    explained = delivery.explain(refused.error, message.conversation, hint).strip()
+    explained = delivery.explain(outcome.error, message.conversation, hint).strip()
     if tell and client is not None:
         delivery.tell(client, user=message.tell, channel=None, text=explained)
     return explained
