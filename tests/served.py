@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from tests.fake_slack import FakeSlack
@@ -29,6 +30,8 @@ def free_port() -> int:
 def bot_env(**settings: str) -> dict[str, str]:
     """This process's environment (without PYTHONPATH) with test tokens and the given settings."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    if env.get("FAKETIME", "").startswith("@"):  # under libfaketime: the child's clock starts where ours is now,
+        env["FAKETIME"] = "@" + datetime.now().strftime("%Y-%m-%d %H:%M:%S")  # not where ours started
     return {**env, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET, **settings}
 
 
