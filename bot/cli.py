@@ -163,21 +163,24 @@ def _export(args: argparse.Namespace) -> None:
 
 def _remind(_args: argparse.Namespace) -> None:
     from bot.runtime import start
-    from bot.slack.approval_flow import run_sweep
+    from bot.app import sweep_approvals
 
     app, services = start(load_settings())
-    for line in run_sweep(app.client, services) or ["nothing to remind or expire"]:
+    for line in sweep_approvals.run(app.client, services) or ["nothing to remind or expire"]:
         print(line)
 
 
 def _nudge(args: argparse.Namespace) -> None:
     from bot.runtime import start
-    from bot.slack.nudge_sender import run
+    from bot.slack.nudge_sender import run_pages
 
     app, services = start(load_settings(), clock=_clock(args.at))
-    at = services.clock.now().isoformat(timespec="minutes")
-    for line in run(app.client, services) or [f"nothing to send at {at}"]:
+    sent = False
+    for line in (line for lines in run_pages(app.client, services) for line in lines):  # printed a page at a time
         print(line, flush=True)
+        sent = True
+    if not sent:
+        print(f"nothing to send at {services.clock.now().isoformat(timespec='minutes')}")
 
 
 def _scheduler(args: argparse.Namespace) -> None:
@@ -185,7 +188,8 @@ def _scheduler(args: argparse.Namespace) -> None:
     import threading
 
     from bot.runtime import start
-    from bot.slack import approval_flow, nudge_sender
+    from bot.app import sweep_approvals
+    from bot.slack import nudge_sender
 
     app, services = start(load_settings())
     stopping = threading.Event()
@@ -193,7 +197,10 @@ def _scheduler(args: argparse.Namespace) -> None:
     logger.info("Scheduler running: nudges, approval reminders and what is left in the outbox, every %s s", args.every)
     while not stopping.is_set():
         try:
-            for line in nudge_sender.run(app.client, services) + approval_flow.run_sweep(app.client, services):
+            for lines in nudge_sender.run_pages(app.client, services):  # logged a page at a time
+                for line in lines:
+                    logger.info("%s", line)
+            for line in sweep_approvals.run(app.client, services):
                 logger.info("%s", line)
             services.outbox.deliver()
         except Exception:

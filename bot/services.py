@@ -17,7 +17,9 @@ from bot.clock import Clock, SystemClock
 from bot.errors import SlackDeliveryError
 from bot.framework import Framework
 from bot.portfolio_formula import PortfolioFormula, load_portfolio
+from bot.slack.approver_groups import UserGroupMembers
 from bot.slack.home_memory import HomeMemory
+from bot.slack.permalinks import Permalinks
 from storage import outbox
 from storage.db import read_scope, session_scope
 
@@ -50,15 +52,23 @@ class Services:
     portfolio: PortfolioFormula = field(default_factory=load_portfolio)  # how the portfolio ranks
     home: HomeMemory = field(default_factory=HomeMemory, compare=False, repr=False)  # App Home's, while the app runs
     outbox: Relay = field(default_factory=lambda: Relay(), compare=False, repr=False)  # set up by the Slack app
+    usergroups: UserGroupMembers = field(default_factory=UserGroupMembers, compare=False, repr=False)  # approvers'
+    permalinks: Permalinks = field(default_factory=Permalinks, compare=False, repr=False)  # the review threads'
 
     @contextmanager
     def session(self, *, deliver: bool = True) -> Iterator[Session]:
         """A unit of work at the clock's current instant; the messages it wrote for Slack are delivered once it has
         committed, and SlackDeliveryError tells the person who acted of one Slack refused (unless `deliver` is
-        False: the caller delivers them, e.g. after acknowledging a form)."""
+        False: the caller hands `outbox.queued(session)` to `deliver` itself, e.g. after acknowledging a form)."""
         with session_scope(self.engine, now=self.clock.now()) as session:
             yield session
-        refused = self.outbox.deliver(outbox.queued(session)) if deliver and outbox.queued(session) else []
+        if deliver:
+            self.deliver(outbox.queued(session))
+
+    def deliver(self, queued: Collection[int]) -> None:
+        """Deliver the messages a committed unit of work wrote; SlackDeliveryError tells the person who acted of the
+        first one Slack refused for good."""
+        refused = self.outbox.deliver(queued) if queued else []
         if refused:
             raise SlackDeliveryError(refused[0][1])
 

@@ -51,6 +51,8 @@ class Settings:
     ai_budget_seconds: float = 20.0
     openai_structured: Structured = Structured.AUTO
     resume_after_seconds: float = 20.0  # a stored request untouched this long is acted on again by the inbox sweep
+    outbox_lease_seconds: float = 60.0  # a message a relay claimed but never recorded is claimed again after this
+    slack_post_interval: float = 1.0  # seconds between new messages to one conversation (Slack: about one a second)
     slack_client_id: str = ""  # set: OAuth mode, installed in several workspaces, each with its own bot token
     slack_client_secret: str = field(default="", repr=False)
 
@@ -93,6 +95,8 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         openai_model=os.environ.get("OPENAI_MODEL") or "gpt-4o-mini",
         ai_budget_seconds=_positive("READINESS_AI_BUDGET_SECONDS", 20.0),
         resume_after_seconds=_positive("READINESS_RESUME_AFTER_SECONDS", 20.0),
+        outbox_lease_seconds=_positive("READINESS_OUTBOX_LEASE_SECONDS", 60.0),
+        slack_post_interval=_positive("READINESS_SLACK_POST_INTERVAL", 1.0, zero=True),
         openai_structured=_structured(os.environ.get("OPENAI_STRUCTURED")),
         slack_client_id=client_id,
         slack_client_secret=os.environ.get("SLACK_CLIENT_SECRET", ""),
@@ -113,12 +117,12 @@ def _structured(text: str | None) -> Structured:
         raise SettingsError(f"OPENAI_STRUCTURED must be one of {choices}, not {text!r}.") from None
 
 
-def _positive(name: str, default: float) -> float:
+def _positive(name: str, default: float, *, zero: bool = False) -> float:
     text = os.environ.get(name)
     try:
         value = float(text) if text else default
     except ValueError:
         raise SettingsError(f"{name} must be a number of seconds, not {text!r}.") from None
-    if value <= 0:
-        raise SettingsError(f"{name} must be more than 0.")
+    if value < 0 or (value == 0 and not zero):
+        raise SettingsError(f"{name} must be {'0 or ' if zero else ''}more than 0.")
     return value

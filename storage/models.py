@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -361,12 +361,14 @@ class GoDecision(SQLModel, table=True):
 
 
 class NudgeStatus(StrEnum):
+    QUEUED = "queued"  # its messages wait in the outbox
     SENT = "sent"
     FAILED = "failed"
 
 
 class NudgeLog(SQLModel, table=True):
-    """Each nudge sent (or that failed for good), once per key: kind, initiative, week and recipient."""
+    """Each nudge planned, once per key (kind, initiative, week and recipient), recorded with its messages in the
+    outbox: queued, then sent once Slack took them, or failed (`error`) if Slack refused one for good."""
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=200)
@@ -425,12 +427,14 @@ class OutboxMessage(SQLModel, table=True):
     """A message for Slack, written in the transaction of the change that caused it and delivered after commit
     (bot/slack/relay.py), in order per conversation, at least once and shown once.
 
-    `kind` is post, update or ephemeral. A post goes to `conversation` (a channel, or a person's id for a DM), in the
-    thread `thread_ts`, or in the thread of the earlier outbox post `thread_of`; an update replaces the message
-    `target_ts`. Once delivered it holds the `channel` and `ts` Slack gave, and `then` (what to record with the ts,
-    e.g. a review's thread) has been applied in the same transaction. A post carries its id in the message's
-    metadata, so a delivery cut short after Slack took it is found instead of posted again. `tell` names the person
-    told (with `hint`) if it cannot be delivered.
+    `kind` is post, update, ephemeral or upload. A post goes to `conversation` (a channel, or a person's id for a DM),
+    in the thread `thread_ts`, or in the thread of the earlier outbox post `thread_of`; an update replaces the message
+    `target_ts`. An upload shares `file` (named `filename`, titled `title`) in the channel after the post `thread_of`
+    (not in its thread); if Slack refuses the file, that post is updated to `text` and `blocks` instead. Once
+    delivered it holds the `channel` and `ts` Slack gave, and `then` (what to record with the ts, e.g. a review's
+    thread) has been applied in the same transaction; `then` also says what to record if it is given up on (a
+    nudge's failure). A post carries its id in the message's metadata, so a delivery cut short after Slack took it is
+    found instead of posted again. `tell` names the person told (with `hint`) if it cannot be delivered.
     """
 
     __tablename__ = "outbox"
@@ -456,3 +460,6 @@ class OutboxMessage(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)
     error: str | None = Field(default=None, max_length=100)  # why it was given up on
+    file: bytes | None = Field(default=None, sa_type=LargeBinary)  # an upload's
+    filename: str | None = Field(default=None, max_length=200)
+    title: str | None = Field(default=None, max_length=200)

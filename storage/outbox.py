@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from storage.db import moment
-from storage.models import OutboxMessage, RequestMessage, Review
+from storage.models import NudgeLog, NudgeStatus, OutboxMessage, RequestMessage, Review
 
 LEASE = timedelta(seconds=60)  # a claimed message not recorded as delivered by then is claimed again (and looked for)
 RETRY_AFTER = timedelta(seconds=5)  # after a passing failure (429, 5xx, no connection)
@@ -43,6 +43,15 @@ def ephemeral(session: Session, *, channel: str, user_id: str, text: str, thread
                                        thread_ts=thread_ts, workspace_id=workspace_id))
 
 
+def upload(session: Session, *, after: OutboxMessage, file: bytes, filename: str, title: str, instead_text: str,
+           instead_blocks: list[dict] | None) -> OutboxMessage:
+    """A file shared in the channel of the post `after`, once that post is in Slack; if Slack refuses the file, the
+    post is updated to `instead_text` and `instead_blocks` (saying it could not be attached)."""
+    return _add(session, OutboxMessage(
+        kind="upload", conversation=after.conversation, thread_of=after.id, workspace_id=after.workspace_id,
+        file=file, filename=filename, title=title, text=instead_text, blocks=instead_blocks))
+
+
 def _add(session: Session, message: OutboxMessage) -> OutboxMessage:
     session.add(message)
     session.flush()  # its id: for its metadata, and for the messages posted in its thread
@@ -65,32 +74,34 @@ def thread_root(review_id: int, *, session: Session) -> OutboxMessage | None:
     return None
 
 
-def claim(*, limit: int, session: Session) -> list[OutboxMessage]:
+def claim(*, limit: int, session: Session, lease: timedelta = LEASE) -> list[OutboxMessage]:
     """The oldest undelivered message of each conversation (the others there wait for it) that no relay has claimed
-    within LEASE, claimed now; oldest first."""
+    within `lease`, claimed now; oldest first."""
     now = moment(session)
-    messages = session.exec(select(OutboxMessage).where(*_claimable(now)).order_by(OutboxMessage.id).limit(limit)
+    messages = session.exec(select(OutboxMessage).where(*_claimable(now, lease)).order_by(OutboxMessage.id)
+                            .limit(limit)
                             .with_for_update(skip_locked=True)).all()
     for message in messages:
         message.claimed_at, message.attempts = now, message.attempts + 1
     return list(messages)
 
 
-def any_claimable(*, session: Session) -> bool:
+def any_claimable(*, session: Session, lease: timedelta = LEASE) -> bool:
     """Whether a message could be claimed now (a read, so a relay with nothing to do takes no write lock)."""
-    return session.exec(select(OutboxMessage.id).where(*_claimable(moment(session))).limit(1)).first() is not None
+    found = session.exec(select(OutboxMessage.id).where(*_claimable(moment(session), lease)).limit(1)).first()
+    return found is not None
 
 
-def _claimable(now) -> tuple:
+def _claimable(now, lease: timedelta) -> tuple:
     earlier = aliased(OutboxMessage)
     waiting = exists().where(earlier.conversation == OutboxMessage.conversation, earlier.id < OutboxMessage.id,
                              earlier.delivered_at.is_(None), earlier.error.is_(None))
     return (OutboxMessage.delivered_at.is_(None), OutboxMessage.error.is_(None), ~waiting,
-            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at <= now - LEASE))
+            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at <= now - lease))
 
 
 def thread_of(message: OutboxMessage, *, session: Session) -> OutboxMessage | None:
-    """The earlier post whose thread this message goes in, if it names one."""
+    """The earlier post this message goes with (in its thread; an upload, after it), if it names one."""
     return session.get(OutboxMessage, message.thread_of) if message.thread_of else None
 
 
@@ -102,21 +113,33 @@ def delivered(message_id: int, *, channel: str, ts: str | None, session: Session
     message.delivered_at, message.channel, message.ts = moment(session), channel, ts
     for what, row_id in (message.then or {}).items():
         _THEN[what](row_id, channel, ts, session)
+    if message.kind == "upload":
+        message.file = None  # in Slack now: its bytes are not kept
 
 
-def retry_later(message_id: int, *, session: Session) -> None:
+def retry_later(message_id: int, *, session: Session, lease: timedelta = LEASE) -> None:
     """A passing failure: claimable again after RETRY_AFTER (given up after MAX_ATTEMPTS)."""
     message = session.get(OutboxMessage, message_id, with_for_update=True)
     if message.attempts >= MAX_ATTEMPTS:
         give_up(message_id, "too_many_attempts", session=session)
         return
-    message.claimed_at = moment(session) - LEASE + RETRY_AFTER
+    message.claimed_at = moment(session) - lease + RETRY_AFTER
 
 
 def give_up(message_id: int, error: str, *, session: Session) -> None:
-    """Slack refuses it for good (the channel is gone, the bot is not in it): recorded, never tried again."""
-    session.exec(sql_update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.delivered_at.is_(None))
-                 .values(error=error[:100]))
+    """Slack refuses it for good (the channel is gone, the bot is not in it): recorded, never tried again, with what
+    its `then` records on failure; a refused upload's post says so instead."""
+    message = session.get(OutboxMessage, message_id, with_for_update=True)
+    if message.delivered_at is not None or message.error is not None:
+        return
+    message.error, message.file = error[:100], None
+    for what, row_id in (message.then or {}).items():
+        if what in _GIVEN_UP:
+            _GIVEN_UP[what](row_id, message.error, session)
+    post = thread_of(message, session=session) if message.kind == "upload" else None
+    if post is not None and post.ts is not None:
+        update(session, channel=post.channel, ts=post.ts, text=message.text, blocks=message.blocks,
+               workspace_id=message.workspace_id)
 
 
 def _review_thread(review_id: int, channel: str, ts: str | None, session: Session) -> None:
@@ -129,4 +152,14 @@ def _request_copy(request_id: int, channel: str, ts: str | None, session: Sessio
     session.add(RequestMessage(request_id=request_id, channel_id=channel, ts=ts))
 
 
-_THEN = {"review_thread": _review_thread, "request_copy": _request_copy}
+def _nudge_sent(nudge_id: int, channel: str, ts: str | None, session: Session) -> None:
+    session.exec(sql_update(NudgeLog).where(NudgeLog.id == nudge_id, NudgeLog.status == NudgeStatus.QUEUED)
+                 .values(status=NudgeStatus.SENT))
+
+
+def _nudge_failed(nudge_id: int, error: str, session: Session) -> None:
+    session.exec(sql_update(NudgeLog).where(NudgeLog.id == nudge_id).values(status=NudgeStatus.FAILED, error=error))
+
+
+_THEN = {"review_thread": _review_thread, "request_copy": _request_copy, "nudge": _nudge_sent}
+_GIVEN_UP = {"nudge": _nudge_failed}

@@ -121,12 +121,14 @@ class RunningBot:
     clock: FixedClock = field(default_factory=lambda: FixedClock(START))
     oauth: bool = False  # installed in several workspaces through the OAuth flow, instead of one bot token
     portfolio_path: object = DEFAULT_PORTFOLIO_PATH  # how /readiness portfolio ranks
+    post_interval: float = 0.0  # no pacing unless asked: tests post to one channel many times a second
 
     def start(self) -> RunningBot:
         self.settings = Settings(
             slack_bot_token="xoxb-test-token", slack_signing_secret=SIGNING_SECRET, slack_app_token="",
             database_url=self.database_url, slack_api_url=self.fake.url, framework_path=self.framework_path,
             slack_client_id=CLIENT_ID if self.oauth else "", slack_client_secret=CLIENT_SECRET if self.oauth else "",
+            slack_post_interval=self.post_interval,
         )
         self.engine = make_engine(self.database_url)
         assistant = Assistant(api_key="sk-test-key-not-real", base_url=self.openai_url, model="gpt-4o-mini",

@@ -52,6 +52,7 @@ class FakeOpenAI:
         self.script: list[dict] = []  # queued answers: {"status", "body", "delay", "headers"}
         self.refuses_schemas = False
         self.prose_in_json_mode = False
+        self.latency = 0.0  # seconds every unscripted answer takes
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -94,7 +95,7 @@ class FakeOpenAI:
                                                 "Who is paged when quality drops?"]})
         else:
             content = json.dumps(read_reply(user))
-        return {"status": 200, "body": completion(content), "delay": 0.0, "headers": {}}
+        return {"status": 200, "body": completion(content), "delay": self.latency, "headers": {}}
 
     def _handler(self):
         fake = self

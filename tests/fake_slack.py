@@ -27,6 +27,7 @@ class Call:
     method: str
     params: dict
     headers: dict
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass

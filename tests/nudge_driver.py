@@ -18,10 +18,10 @@ def monday(hour: int, minute: int = 5, *, weeks: int = 1) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=NEW_YORK)
 
 
-def run(bot, at: datetime, interval: float = 0.0) -> list[str]:
+def run(bot, at: datetime) -> list[str]:
     """The weekly run, as the scheduler would do it at that instant."""
     bot.clock.set(at)
-    return nudge_sender.run(bot.app.client, bot.services, interval=interval)
+    return nudge_sender.run(bot.app.client, bot.services)
 
 
 def dms_to(bot, user: str) -> list[dict]:

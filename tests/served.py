@@ -8,12 +8,18 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from storage.db import make_engine
+from storage.models import Answer, Evidence, GoDecision, InboxEntry
 from tests.fake_slack import FakeSlack
 from tests.review_driver import ReviewDriver, intake_values
 from tests.slack_requests import SIGNING_SECRET, SlackSender
@@ -32,7 +38,8 @@ def bot_env(**settings: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     if env.get("FAKETIME", "").startswith("@"):  # under libfaketime: the child's clock starts where ours is now,
         env["FAKETIME"] = "@" + datetime.now().strftime("%Y-%m-%d %H:%M:%S")  # not where ours started
-    return {**env, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET, **settings}
+    return {**env, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "READINESS_SLACK_POST_INTERVAL": "0", **settings}
 
 
 @dataclass
@@ -92,3 +99,38 @@ def start_review(served: ServedBot, name: str, *, tier: str = "high") -> tuple[s
     driver = ReviewDriver(served)
     fake.wait_for(lambda: driver.questions(thread))
     return thread, driver.current(thread).review_id
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What served bots stored, counted straight from their database."""
+
+    evidence: list[int]  # evidence rows holding each marker
+    answers: list[int]  # answers of the given status (and source) to each clicked question
+    per_question: Counter  # answers of any kind, by question
+    inbox: int  # requests stored
+    pending: int  # stored requests not acted on yet
+    decisions: int  # go/no-go decisions
+
+
+def stored(database_url: str, markers: list[str], clicked: list[str], *, status: str,
+           source: str | None = None) -> Stored:
+    """Count what the bots stored for the given markers (in evidence) and clicked questions."""
+    engine = make_engine(database_url)
+    count = select(func.count())
+    try:
+        with Session(engine) as session:
+            answered = count.select_from(Answer).where(Answer.status == status)
+            if source:
+                answered = answered.where(Answer.source == source)
+            return Stored(
+                evidence=[session.exec(count.select_from(Evidence).where(Evidence.text.contains(marker))).one()
+                          for marker in markers],
+                answers=[session.exec(answered.where(Answer.question_id == question)).one() for question in clicked],
+                per_question=Counter(session.exec(select(Answer.question_id)).all()),
+                inbox=session.exec(count.select_from(InboxEntry)).one(),
+                pending=session.exec(count.select_from(InboxEntry).where(InboxEntry.processed_at.is_(None))).one(),
+                decisions=session.exec(count.select_from(GoDecision)).one(),
+            )
+    finally:
+        engine.dispose()

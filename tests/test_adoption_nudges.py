@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from bot.domain import adoption
-from bot.domain.initiatives import create_initiative
-from bot.domain.nudges import Kind
-from bot.slack.approval_flow import run_sweep
+from bot.app.sweep_approvals import run as run_sweep
+from bot.domain import adoption, nudges
+from bot.domain.initiatives import create_initiative, retire
+from bot.domain.nudges import Kind, snooze_until
 from bot.slack.ids import Action
 from storage.models import (
     Initiative,
@@ -23,7 +23,9 @@ from storage.models import (
     NudgeStatus,
     Review,
     Scorecard,
+    Waiver,
 )
+from storage.outbox import LEASE
 from tests.conftest import RunningBot
 from tests.nudge_driver import NEW_YORK, dms_to, monday, run
 from tests.review_driver import ReviewDriver
@@ -279,12 +281,16 @@ def test_a_rate_limit_waits_for_retry_after_and_channels_get_about_one_message_a
         initiative_id = add_initiative(bot, f"Pilot {n}", f"U20{n}")
         report(bot, initiative_id, (monday(10) - timedelta(days=7)).date())
     run(bot, monday(10, 5))
+    bot.post_interval = 0.4
+    bot.restart()
     bot.fake.rate_limit("chat.postMessage", retry_after=1)
     started = len(bot.fake.calls)
-    sent = run(bot, monday(10, 5) + timedelta(days=1), interval=0.4)
+    sent = run(bot, monday(10, 5) + timedelta(days=1))
     assert sum(1 for line in sent if line.startswith("digest")) == 3
     posts = [c for c in bot.fake.calls[started:] if c.method == "chat.postMessage"]
     assert posts[0].params.get("ts") is None and len(posts) == 4, "the 429 was retried"
+    taken = [c.at for c in posts if "ts" in c.params]
+    assert all(later - earlier >= 0.3 for earlier, later in zip(taken, taken[1:])), "paced in the channel"
     digests = [p for p in bot.fake.posts(channel=CHANNEL) if p["text"].startswith("Weekly adoption")]
     assert len(digests) == 3
 
@@ -323,10 +329,9 @@ def test_a_crash_in_the_middle_then_a_rerun_sends_the_rest_and_nothing_twice(bot
     process.wait(10)
     bot.fake.release()
     assert len(bot.fake.posts()) == 2
-    rest = run(bot, at)
-    assert len(rest) == 3
+    assert run(bot, at + LEASE) == [], "each nudge was recorded, with its message, before any was sent"
     recipients = sorted(p["channel"] for p in bot.fake.posts())
-    assert recipients == [f"D20{n}" for n in range(5)], "every owner once"
+    assert recipients == [f"D20{n}" for n in range(5)], "the rest delivered once their claim lapsed: every owner once"
 
 
 def test_nudge_command_prints_what_it_sent(bot, owners_in_new_york):
@@ -427,3 +432,65 @@ def test_a_digest_whose_chart_upload_fails_is_posted_once_and_says_so(bot, owner
     updated = bot.fake.calls_to("chat.update")[-1].params
     assert updated["ts"] == digests[0]["ts"] and "next week's digest will try again" in str(updated["blocks"])
     assert "not_allowed_token_type" in caplog.text and "SLACK_BOT_TOKEN" not in caplog.text
+
+
+def _varied_week(bot, framework, monkeypatch) -> None:
+    """Initiatives with every kind of nudge due over a week, a retired one among them and a snoozed one: unmet
+    conditions, an overdue waiver and approvers waited on; check-ins, reminders and digests; pilots past their
+    go/no-go date; an idle review."""
+    from tests.review_driver import blocker_at, complete_review, request_release
+
+    monkeypatch.setenv("READINESS_RISK_APPROVERS", "U900")
+    past = (monday(10) - timedelta(days=1)).date()
+    pilots = [add_initiative(bot, f"Pilot {n}", f"U20{n}", go_live=past if n % 2 else None) for n in range(1, 7)]
+    blocker = blocker_at(framework, "medium")
+    other = next(q.id for q in framework.questions_for("medium") if not q.blocks_at("medium"))
+    complete_review(bot, framework, tier="medium", not_yet={blocker, other})  # last in the first page of two
+    request_release(bot, framework, tier="medium", waive={blocker})
+    ReviewDriver(bot).start("Idle pilot", business="U208")
+    with bot.services.session() as session:
+        session.exec(select(Waiver)).one().due_date = date(2026, 1, 1)
+        session.exec(select(Review).join(Initiative).where(Initiative.name == "Idle pilot")).one().updated_at = (
+            bot.clock.now() - timedelta(days=30))
+        retire(session.get(Initiative, pilots[0]), user_id="U201", session=session)
+        snooze_until(pilots[4], (monday(10) + timedelta(days=20)).date(), user_id="U205", session=session,
+                     now=bot.clock.now())
+    for reported in (pilots[1], pilots[3]):
+        report(bot, reported, (monday(10) - timedelta(days=7)).date())
+
+
+def _planned(bot, at: datetime, size: int) -> list[list]:
+    with bot.services.reading() as session:
+        return list(nudges.plan_pages(session=session, now=at, framework=bot.services.framework,
+                                      policy=bot.services.policy, size=size))
+
+
+def test_planning_in_pages_plans_what_one_page_of_all_plans(bot, owners_in_new_york, framework, monkeypatch):
+    _varied_week(bot, framework, monkeypatch)
+    at = monday(10, 5)
+    bot.clock.set(at)
+    [whole] = _planned(bot, at, 1000)
+    pages = _planned(bot, at, 2)
+    assert len(pages) == 4, "7 initiatives (and a retired one), 2 a page"
+    assert [nudge for page in pages for nudge in page] == whole
+    assert {n.kind for n in whole} == {Kind.CHECKIN, Kind.UNMET_CONDITIONS, Kind.WAIVER_OVERDUE, Kind.PENDING_APPROVAL,
+                                       Kind.PAST_GO_LIVE, Kind.IDLE_REVIEW}
+
+
+def test_the_weekly_run_page_by_page_records_what_one_page_of_all_plans(bot, owners_in_new_york, framework,
+                                                                        monkeypatch):
+    _varied_week(bot, framework, monkeypatch)
+    monkeypatch.setattr(nudges, "PAGE", 2)
+    kinds = set()
+    for at in (monday(10, 5), monday(10, 5) + timedelta(days=1)):  # the check-ins, then reminders and digests
+        bot.clock.set(at)
+        [whole] = _planned(bot, at, 1000)
+        before = set(keys(bot))
+        with Session(bot.engine) as session:
+            names = dict(session.exec(select(Initiative.id, Initiative.name)).all())
+        lines = run(bot, at)
+        assert lines == [f"{n.kind} to {n.recipient} for {names[n.initiative_id]}" for n in whole]
+        assert sorted(set(keys(bot)) - before) == sorted(n.key for n in whole)
+        assert run(bot, at) == [], "each nudge once"
+        kinds |= {n.kind for n in whole}
+    assert {Kind.REMINDER, Kind.DIGEST} <= kinds and not any("Pilot 1" in p["text"] for p in bot.fake.posts())

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from bot.slack import approval_flow, nudge_sender
+from bot.app import sweep_approvals
+from bot.slack import nudge_sender
 from bot.slack.ids import Action
 from storage.models import ReleaseRequest, RequestStatus, as_utc
 from tests.review_driver import BUSINESS, complete_review, request_release
@@ -43,7 +44,7 @@ def replay(bot, start: datetime, days: int) -> list[tuple[datetime, str]]:
     step = start.replace(minute=5, second=0, microsecond=0) + timedelta(hours=1)
     for _ in range(days * 24):
         bot.clock.set(step)
-        lines = nudge_sender.run(bot.app.client, bot.services, interval=0) + approval_flow.run_sweep(
+        lines = nudge_sender.run(bot.app.client, bot.services) + sweep_approvals.run(
             bot.app.client, bot.services)
         sent += [(step, line) for line in lines]
         step += timedelta(hours=1)

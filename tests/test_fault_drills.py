@@ -12,16 +12,11 @@ import signal
 import subprocess
 import time
 
-from sqlalchemy import func
-from sqlmodel import Session, select
-
 from bot.slack.ids import Action
-from storage.db import make_engine
-from storage.models import Answer, Evidence, InboxEntry
-from tests.review_driver import ReviewDriver
-from tests.served import CLI, bot_env, serve, start_review
+from tests.served import CLI, bot_env, serve, start_review, stored
 
-FAST_RESUME = {"READINESS_RESUME_AFTER_SECONDS": "1"}  # a killed process's requests are taken up within seconds
+# a killed process's requests, and the messages it was sending, are taken up within seconds
+FAST_RESUME = {"READINESS_RESUME_AFTER_SECONDS": "1", "READINESS_OUTBOX_LEASE_SECONDS": "3"}
 NAME = "Drill assistant"
 
 
@@ -40,18 +35,8 @@ def _send_held(served, fake, *, thread: str, review_id: int, replies: int, click
 def _stored(database_url: str, markers: list[str], clicked: list[str]) -> tuple[list[int], list[int], int]:
     """How many evidence rows hold each marker, how many Not yet answers each clicked question has, and how many
     stored requests are still unprocessed."""
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            evidence = [session.exec(select(func.count()).select_from(Evidence)
-                                     .where(Evidence.text.contains(marker))).one() for marker in markers]
-            answers = [session.exec(select(func.count()).select_from(Answer).where(
-                Answer.question_id == question_id, Answer.status == "not_yet")).one() for question_id in clicked]
-            pending = session.exec(select(func.count()).select_from(InboxEntry)
-                                   .where(InboxEntry.processed_at.is_(None))).one()
-    finally:
-        engine.dispose()
-    return evidence, answers, pending
+    found = stored(database_url, markers, clicked, status="not_yet")
+    return found.evidence, found.answers, found.pending
 
 
 def _until_stored(database_url: str, markers: list[str], clicked: list[str], timeout: float = 40.0):

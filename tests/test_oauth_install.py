@@ -19,10 +19,10 @@ import yaml
 from jsonschema import Draft7Validator
 from sqlmodel import Session, select
 
+from bot.app.sweep_approvals import run as run_sweep
 from bot.cli import main
 from bot.domain.initiatives import create_initiative
 from bot.slack import nudge_sender
-from bot.slack.approval_flow import run_sweep
 from bot.slack.installations import NOT_INSTALLED, SCOPES, STATE_LIFETIME
 from storage.db import make_engine, migrate
 from storage.models import (
@@ -234,13 +234,12 @@ def test_after_uninstall_the_workspace_is_told_to_reinstall_and_is_not_nudged(oa
     oauth_bot.idle()
     assert [r["text"] for r in oauth_bot.fake.responses()] == [NOT_INSTALLED]
     oauth_bot.clock.set(FIRST_CHECKIN)
-    assert nudge_sender.run(oauth_bot.app.client, oauth_bot.services, interval=0) == []
+    assert nudge_sender.run(oauth_bot.app.client, oauth_bot.services) == []
     assert [c.method for c in oauth_bot.fake.calls if c.method != "response_url"] == []
     assert "Not installed in workspace T111" in logs.text
 
     install(oauth_bot, team_id="T111", team_name="Acme", token=GLOBEX)  # installed again: the check-in goes out
-    assert "checkin to U200 for Invoice assistant" in nudge_sender.run(oauth_bot.app.client, oauth_bot.services,
-                                                                       interval=0)
+    assert "checkin to U200 for Invoice assistant" in nudge_sender.run(oauth_bot.app.client, oauth_bot.services)
 
 
 @pytest.mark.parametrize(("env", "command", "named"), [

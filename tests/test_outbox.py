@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from storage import outbox
 from storage.models import OutboxMessage, Review
 from storage.outbox import RETRY_AFTER
+from bot.slack import relay
 from bot.slack.ids import Action
 from tests.review_driver import ReviewDriver, intake_values
+from tests.slack_requests import CHANNEL
 
 
 def _roots(fake) -> list[dict]:
@@ -76,3 +79,17 @@ def test_a_conversation_waits_for_its_earlier_message(bot):
     assert _undelivered(bot) == []
     texts = [p["text"] for p in bot.fake.posts(thread_ts=thread)]
     assert len(texts) == len(set(texts)), "nothing posted twice"
+
+
+def test_new_messages_to_one_conversation_are_paced_and_other_conversations_do_not_wait(bot):
+    with bot.services.session(deliver=False) as session:
+        for n in range(3):
+            outbox.post(session, conversation=CHANNEL, text=f"Paced {n}")
+        outbox.post(session, conversation="C222", text="Elsewhere")
+    relay.deliver(bot.app.client, bot.services, interval=0.2)
+    calls = bot.fake.calls_to("chat.postMessage")
+    paced = [c.at for c in calls if c.params["channel"] == CHANNEL]
+    assert [c.params["text"] for c in calls if c.params["channel"] == CHANNEL] == ["Paced 0", "Paced 1", "Paced 2"]
+    assert all(later - earlier >= 0.15 for earlier, later in zip(paced, paced[1:])), paced
+    [elsewhere] = [c.at for c in calls if c.params["channel"] == "C222"]
+    assert elsewhere < paced[1], "another conversation's message does not wait for this one's pace"

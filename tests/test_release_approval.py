@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from bot.app.sweep_approvals import run as run_sweep
 from bot.domain.approvals import RATIONALE as RATIONALE_FIELD
-from bot.slack.approval_flow import run_sweep
 from bot.slack.ids import Action, View
 from bot.text import from_plain
 from storage.models import (

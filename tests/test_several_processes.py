@@ -17,16 +17,11 @@ from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bot.slack.ids import Action, DecisionField
 from storage.db import make_engine, migrate, session_scope
 from storage.models import (
-    Answer,
-    Evidence,
-    GoDecision,
-    InboxEntry,
     Initiative,
     NudgeLog,
     Review,
@@ -34,7 +29,7 @@ from storage.models import (
     Workspace,
 )
 from tests.review_driver import ReviewDriver
-from tests.served import CLI, bot_env, serve, start_review
+from tests.served import CLI, bot_env, serve, start_review, stored
 from tests.slack_requests import TEAM, Signer
 
 on_postgresql_only = pytest.mark.parametrize("empty_database_url", ["postgresql"], indirect=True)
@@ -65,25 +60,6 @@ def _at_once(*sends) -> list[int]:
         return list(pool.map(go, sends))
 
 
-def _counts(database_url: str, markers: list[str], clicked: list[str]) -> dict:
-    engine = make_engine(database_url)
-    try:
-        with Session(engine) as session:
-            answers = Counter(session.exec(select(Answer.question_id)).all())
-            evidence = [session.exec(select(func.count()).select_from(Evidence)
-                                     .where(Evidence.text.contains(marker))).one() for marker in markers]
-            clicked_met = [session.exec(select(func.count()).select_from(Answer).where(
-                Answer.question_id == q, Answer.status == "met", Answer.source == "button")).one() for q in clicked]
-            inbox = session.exec(select(func.count()).select_from(InboxEntry)).one()
-            pending = session.exec(select(func.count()).select_from(InboxEntry)
-                                   .where(InboxEntry.processed_at.is_(None))).one()
-            decisions = session.exec(select(func.count()).select_from(GoDecision)).one()
-    finally:
-        engine.dispose()
-    return {"answers": answers, "evidence": evidence, "clicked": clicked_met, "inbox": inbox, "pending": pending,
-            "decisions": decisions}
-
-
 @on_postgresql_only
 def test_two_serving_processes_share_the_load_with_no_duplicates_or_deadlocks(tmp_path, fake_slack,
                                                                              empty_database_url, framework):
@@ -100,7 +76,7 @@ def test_two_serving_processes_share_the_load_with_no_duplicates_or_deadlocks(tm
         assert served[1].slack.command(f"decide {NAME}").status == 200  # the go/no-go form, through the other
         fake_slack.wait_for(lambda: len(fake_slack.calls_to("views.open")) == 2)
         decision_form = fake_slack.calls_to("views.open")[-1].params["view"]
-        requests_before = _counts(empty_database_url, [], [])["inbox"]  # two commands and the intake form
+        requests_before = stored(empty_database_url, [], [], status="met").inbox  # two commands and the intake form
 
         def reply(n: int, process: int, *, retry: bool = False):
             event = served[0].slack.thread_reply_event(f"yes, {markers[n]}: {EVIDENCE}", thread_ts=thread,
@@ -111,7 +87,7 @@ def test_two_serving_processes_share_the_load_with_no_duplicates_or_deadlocks(tm
         def click(question_id: str, process: int):
             return lambda: served[process].slack.click(Action.ANSWER_MET, f"{review_id}:{question_id}")
 
-        def signer() -> _Signer:
+        def signer() -> Signer:
             signing = Signer(served[0].url)
             signing.response_url_base = served[0].slack.response_url_base
             return signing
@@ -158,26 +134,26 @@ def test_two_serving_processes_share_the_load_with_no_duplicates_or_deadlocks(tm
         distinct_requests = REPLIES + CLICKS + REPLAYED_CLICKS + 1  # and the decision
         deadline = time.monotonic() + 30
         while True:
-            counts = _counts(empty_database_url, markers, clicked + replayed)
+            counts = stored(empty_database_url, markers, clicked + replayed, status="met", source="button")
             asked = ReviewDriver(served[0]).questions(thread)
-            done = (all(counts["evidence"]) and all(counts["clicked"]) and counts["decisions"]
-                    and not counts["pending"] and len(asked) >= REPLIES + 1)
+            done = (all(counts.evidence) and all(counts.answers) and counts.decisions
+                    and not counts.pending and len(asked) >= REPLIES + 1)
             if done or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         time.sleep(0.5)  # anything a duplicate would still post or store lands now
-        counts = _counts(empty_database_url, markers, clicked + replayed)
+        counts = stored(empty_database_url, markers, clicked + replayed, status="met", source="button")
         asked = ReviewDriver(served[0]).questions(thread)
 
     outputs = [s.output for s in served]
     assert [s.process.returncode for s in served] == [0, 0], outputs
-    assert counts["inbox"] == requests_before + distinct_requests, "a request sent twice is stored once"
-    assert counts["pending"] == 0, "every stored request was acted on"
-    assert counts["evidence"] == [1] * REPLIES, "each reply's evidence stored exactly once"
-    assert counts["clicked"] == [1] * (CLICKS + REPLAYED_CLICKS), "each click stored exactly once"
-    assert counts["decisions"] == 1, "the go/no-go decision submitted to both is recorded once"
-    assert max(counts["answers"].values()) == 1, f"one answer per question: {counts['answers']}"
-    assert set(counts["answers"]) == set(questions[:REPLIES]) | set(clicked) | set(replayed)
+    assert counts.inbox == requests_before + distinct_requests, "a request sent twice is stored once"
+    assert counts.pending == 0, "every stored request was acted on"
+    assert counts.evidence == [1] * REPLIES, "each reply's evidence stored exactly once"
+    assert counts.answers == [1] * (CLICKS + REPLAYED_CLICKS), "each click stored exactly once"
+    assert counts.decisions == 1, "the go/no-go decision submitted to both is recorded once"
+    assert max(counts.per_question.values()) == 1, f"one answer per question: {counts.per_question}"
+    assert set(counts.per_question) == set(questions[:REPLIES]) | set(clicked) | set(replayed)
 
     asked_ids = [q.question_id for q in asked]
     assert max(Counter(asked_ids).values()) == 1, f"a question asked twice: {asked_ids}"

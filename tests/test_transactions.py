@@ -7,10 +7,9 @@ import pytest
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, func, select
 
+from bot.app.sweep_approvals import run as run_sweep
 from bot.domain.approvals import RATIONALE
-from bot.slack.approval_flow import run_sweep
 from bot.slack.ids import Action, View
-from storage import locks
 from storage.db import moment, read_scope, session_scope
 from storage.models import ReleaseRequest, RequestStatus, Workspace
 from tests import nudge_driver
@@ -102,11 +101,3 @@ def test_a_write_in_a_read_only_unit_fails_and_the_connection_stays_writable(eng
         session.add(Workspace(team_id="T2"))
     with read_scope(engine, now=clock.now()) as session:
         assert session.exec(select(Workspace.team_id)).all() == ["T2"]
-
-
-def test_one_process_at_a_time_holds_a_lock(engine):
-    with locks.held(engine, "test") as first:
-        with locks.held(engine, "test") as second:
-            assert (first, second) == (True, False)
-    with locks.held(engine, "test") as again:
-        assert again, "the lock was let go"

@@ -165,6 +165,31 @@ class StaleResult:
     asked_again: list[RoleStatus]
 
 
+@dataclass(frozen=True)
+class Approvers:
+    """Every approver group's members as they were found before the unit of work began (named in the policy, or a
+    Slack user group's): what a use case needs to route a request, asking nothing more of anyone."""
+
+    groups: dict[str, frozenset[str]]
+
+    def members(self, role: str) -> frozenset[str]:
+        return self.groups.get(role, frozenset())
+
+    def is_member(self, role: str, user_id: str) -> bool:
+        return user_id in self.members(role)
+
+    def people_for(self, view: RequestView, roles: list[RoleStatus] | None = None) -> list[str]:
+        """Everyone who may decide for the given roles (default: the roles still pending)."""
+        people: list[str] = []
+        for role in roles if roles is not None else view.pending_roles():
+            source = role.policy_role
+            found = role.people if source in OWNER_ROLES else sorted(self.members(source))
+            if role.role == WAIVERS_ROLE:  # a second person: never the requester
+                found = [p for p in found if p != view.request.requested_by]
+            people += [p for p in found if p not in people]
+        return people
+
+
 def _pinned(state: ReviewState) -> dict[str, int | None]:
     """The answer each question has now, by the id of its newest history row."""
     return {q.id: (a.id if (a := state.latest(q.id)) else None) for q in state.questions}
@@ -679,33 +704,36 @@ def gate(name: str, *, team_id: str | None, session: Session, framework: Framewo
 class SweepItem:
     request_id: int
     action: str  # "reminded" or "expired"
+    initiative_id: int
+    workspace_id: int  # the initiative's: where its people are told
 
 
-def sweep(*, session: Session, policy: ApprovalPolicy, now: datetime) -> list[SweepItem]:
-    """Remind pending requests once before they expire, then expire them; safe to run in several processes."""
+def due(*, session: Session, policy: ApprovalPolicy, now: datetime) -> list[SweepItem]:
+    """The pending requests to expire now (past their expiry) or to remind once (within the tier's reminder window):
+    a read, so a sweep with nothing to do takes no write lock."""
     items = []
-    pending = session.exec(select(ReleaseRequest).where(ReleaseRequest.status == RequestStatus.PENDING)).all()
-    for request in pending:
+    pending = session.exec(select(ReleaseRequest, Initiative.workspace_id).join(Initiative)
+                           .where(ReleaseRequest.status == RequestStatus.PENDING).order_by(ReleaseRequest.id)).all()
+    for request, workspace_id in pending:
         expires_at = as_utc(request.expires_at)
         if expires_at <= now:
-            done = session.execute(
-                update(ReleaseRequest)
-                .where(ReleaseRequest.id == request.id, ReleaseRequest.status == RequestStatus.PENDING)
-                .values(status=RequestStatus.EXPIRED, decided_at=now)
-            ).rowcount
-            if done:
-                audit.record(session=session, kind="release_expired", actor="system",
-                             initiative_id=request.initiative_id, request_id=request.id)
-                items.append(SweepItem(request.id, "expired"))
+            items.append(SweepItem(request.id, "expired", request.initiative_id, workspace_id))
         elif request.reminded_at is None and expires_at - now <= timedelta(
                 hours=policy.for_tier(request.tier).remind_hours_before):
-            done = session.execute(
-                update(ReleaseRequest)
-                .where(ReleaseRequest.id == request.id, ReleaseRequest.reminded_at.is_(None))
-                .values(reminded_at=now)
-            ).rowcount
-            if done:
-                audit.record(session=session, kind="release_reminded", actor="system",
-                             initiative_id=request.initiative_id, request_id=request.id)
-                items.append(SweepItem(request.id, "reminded"))
+            items.append(SweepItem(request.id, "reminded", request.initiative_id, workspace_id))
     return items
+
+
+def sweep(item: SweepItem, *, session: Session, now: datetime) -> ReleaseRequest | None:
+    """Expire or remind the request, unless another process did it first: the request if this one did (audited)."""
+    request = session.exec(select(ReleaseRequest).where(ReleaseRequest.id == item.request_id).with_for_update()).one()
+    if item.action == "expired" and request.status == RequestStatus.PENDING:
+        request.status, request.decided_at, kind = RequestStatus.EXPIRED, now, "release_expired"
+    elif item.action == "reminded" and request.status == RequestStatus.PENDING and request.reminded_at is None:
+        request.reminded_at, kind = now, "release_reminded"
+    else:
+        return None
+    session.add(request)
+    audit.record(session=session, kind=kind, actor="system", initiative_id=request.initiative_id,
+                 request_id=request.id)
+    return request

@@ -115,9 +115,11 @@ def history(initiative_id: int, *, session: Session) -> list[GoDecision]:
     ).all())
 
 
-def decided_dates(*, session: Session) -> set[tuple[int, date | None]]:
-    """(initiative, go/no-go date) pairs a go or no-go was recorded for: that date needs no more nudging."""
+def decided_dates(*, session: Session, ids: range) -> set[tuple[int, date | None]]:
+    """(initiative, go/no-go date) pairs a go or no-go was recorded for, of the initiatives whose ids are in `ids`:
+    that date needs no more nudging."""
     return set(session.exec(
         select(GoDecision.initiative_id, GoDecision.for_date)
-        .where(GoDecision.outcome.in_([GoOutcome.GO, GoOutcome.NO_GO]))
+        .where(GoDecision.initiative_id.between(ids.start, ids.stop - 1),
+               GoDecision.outcome.in_([GoOutcome.GO, GoOutcome.NO_GO]))
     ).all())

@@ -1,4 +1,5 @@
-"""Planning the weekly run: which nudge goes where, decided from the database in a fixed number of queries.
+"""Planning the weekly run: which nudge goes where, decided from the database a page of initiatives at a time, in
+a fixed number of queries per page, so memory depends on the page's size and not on how many initiatives there are.
 
 Each initiative's week turns at its workspace's check-in day and hour, in its business owner's own
 timezone. At that moment: the check-in to the business owner, and the nudges for what has gone stale
@@ -6,12 +7,14 @@ timezone. At that moment: the check-in to the business owner, and the nudges for
 a pilot past its go/no-go date with no go or no-go recorded for that date). A day after the check-in
 went out: one reminder if the week was not reported, and the digest. An initiative is first asked about
 the week in which it was created, and only once that week has ended. Every nudge has a key (kind,
-initiative, week, recipient) that the sender records once, with the instant it was sent.
+initiative, week, recipient) that the ledger records once, when the nudge is queued with its messages in the outbox;
+the relay then marks it sent, or failed if Slack refused it for good.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from itertools import groupby
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -46,7 +49,11 @@ from storage.models import (
 
 IDLE_AFTER = timedelta(days=7)
 REMIND_AFTER = timedelta(days=1)
+PAGE = 1_000  # initiatives planned at a time
 STREAM_ROWS = 1_000  # answers fetched at a time while planning
+_INITIATIVE_COLUMNS = (Initiative.id, Initiative.business_owner_id, Initiative.technical_owner_id,
+                       Initiative.channel_id, Initiative.risk_tier, Initiative.created_at, Initiative.snoozed_until,
+                       Initiative.go_live_date)  # what planning reads of an initiative
 
 
 class Kind(StrEnum):
@@ -104,33 +111,53 @@ def cycle(now: datetime, *, tz: str | None, weekday: int, hour: int) -> Cycle:
     return Cycle(turned, local)
 
 
-def plan(*, session: Session, now: datetime, framework: Framework, policy: ApprovalPolicy) -> list[Nudge]:
-    """Every nudge due now and not yet sent, without a query per initiative."""
+def next_page(*, session: Session, after: int = 0, size: int = PAGE) -> range | None:
+    """The ids of the next `size` initiatives not retired with an id above `after` (keyset paging), as the range from
+    the first to the last of them; None when none is left."""
+    page = (select(Initiative.id).where(Initiative.retired_at.is_(None), Initiative.id > after)
+            .order_by(Initiative.id).limit(size).subquery())
+    first, last = session.exec(select(func.min(page.c.id), func.max(page.c.id))).one()
+    return None if first is None else range(first, last + 1)
+
+
+def plan_pages(*, session: Session, now: datetime, framework: Framework, policy: ApprovalPolicy,
+               size: int = PAGE) -> Iterator[list[Nudge]]:
+    """Every nudge due now and not yet in the ledger, a page of `size` initiatives at a time."""
+    ids = next_page(session=session, size=size)
+    while ids is not None:
+        yield plan(session=session, now=now, framework=framework, policy=policy, ids=ids)
+        ids = next_page(session=session, after=ids.stop - 1, size=size)
+
+
+def plan(*, session: Session, now: datetime, framework: Framework, policy: ApprovalPolicy, ids: range) -> list[Nudge]:
+    """The nudges due now and not yet in the ledger for the initiatives whose ids are in `ids` (a page), in order of
+    creation: every query reads only that page's rows, and there is no query per initiative."""
     rows = session.exec(
-        select(Initiative, Workspace.nudge_weekday, Workspace.nudge_hour, UserProfile.tz)
-        .join(Workspace, Workspace.id == Initiative.workspace_id)
+        select(*_INITIATIVE_COLUMNS, Workspace.nudge_weekday, Workspace.nudge_hour, UserProfile.tz)
+        .select_from(Initiative).join(Workspace, Workspace.id == Initiative.workspace_id)
         .join(UserProfile, UserProfile.user_id == Initiative.business_owner_id, isouter=True)
-        .where(Initiative.retired_at.is_(None)).order_by(Initiative.id)  # sent in the order they were created
+        .where(Initiative.retired_at.is_(None), _of(Initiative.id, ids)).order_by(Initiative.id)
     ).all()
     if not rows:
         return []
     since = (now - timedelta(days=16)).date()
     sent = {key: as_utc(at) for key, at in session.exec(
-        select(NudgeLog.key, NudgeLog.sent_at).where(NudgeLog.week_start >= since)).all()}
-    reported = set(session.exec(
-        select(Scorecard.initiative_id, Scorecard.week_start).where(Scorecard.week_start >= since)).all())
-    ever_reported = set(session.exec(select(Scorecard.initiative_id).distinct()).all())
-    reviews = _latest_reviews(session)
+        select(NudgeLog.key, NudgeLog.sent_at).where(_of(NudgeLog.initiative_id, ids), NudgeLog.week_start >= since))}
+    reported = set(session.exec(select(Scorecard.initiative_id, Scorecard.week_start)
+                                .where(_of(Scorecard.initiative_id, ids), Scorecard.week_start >= since)).all())
+    ever_reported = set(session.exec(select(Scorecard.initiative_id).where(_of(Scorecard.initiative_id, ids))
+                                     .distinct()).all())
+    reviews = _latest_reviews(session, ids)
     unmet = _unmet_by_review(session, framework, reviews, rows)
-    overdue = _overdue_waivers(session, now)
-    requests = _newest_requests(session)
+    overdue = _overdue_waivers(session, now, ids)
+    requests = _newest_requests(session, ids)
     waived = _waived(session, requests)
-    go_decided = decided_dates(session=session)
+    go_decided = decided_dates(session=session, ids=ids)
     decided_roles = _decided_roles(session, [r.id for r in requests.values() if r.status == RequestStatus.PENDING])
 
     nudges: list[Nudge] = []
-    for initiative, weekday, hour, tz in rows:
-        c = cycle(now, tz=tz, weekday=weekday, hour=hour)
+    for initiative in rows:
+        c = cycle(now, tz=initiative.tz, weekday=initiative.nudge_weekday, hour=initiative.nudge_hour)
         if not c.covers(as_utc(initiative.created_at)) or (
                 initiative.snoozed_until and initiative.snoozed_until >= c.local_now.date()):
             continue
@@ -166,61 +193,63 @@ def plan(*, session: Session, now: datetime, framework: Framework, policy: Appro
     return nudges
 
 
-def _latest_reviews(session: Session) -> dict[int, Row]:
-    """Each initiative's newest review: the columns planning reads, not whole rows."""
+def _of(column, ids: range):
+    """The condition that an initiative id column is in the page `ids`."""
+    return column.between(ids.start, ids.stop - 1)
+
+
+def _latest_reviews(session: Session, ids: range) -> dict[int, Row]:
+    """Each initiative's newest review: the columns planning reads, not whole rows (read oldest first, so the newest
+    stays: a scan of the page's rows, whatever plan the database would choose for a "newest per group" query)."""
     columns = select(Review.id, Review.initiative_id, Review.status, Review.updated_at)
-    return {r.initiative_id: r for r in session.exec(columns.where(Review.id.in_(_newest_reviews())))}
-
-
-def _newest_reviews():
-    return select(func.max(Review.id)).group_by(Review.initiative_id)
+    return {r.initiative_id: r for r in session.exec(columns.where(_of(Review.initiative_id, ids)).order_by(Review.id))}
 
 
 def _unmet_by_review(session, framework: Framework, reviews: dict[int, Row], rows) -> dict[int, tuple[Question, ...]]:
     """For complete reviews: the questions whose current answer is not Met or N/A.
 
-    Only the current Met and N/A answers are read, two columns of them, streamed in order of review, so memory
-    does not grow with the number of answers; each tier's questions are worked out once."""
-    tiers = {initiative.id: initiative.risk_tier for initiative, *_ in rows}
+    Three columns of their answers are read, streamed in order of review and oldest first (the newest answer to a
+    question counts), so memory does not grow with the number of answers; each tier's questions are worked out once."""
+    tiers = {initiative.id: initiative.risk_tier for initiative in rows}
     complete = {r.id: tiers[r.initiative_id] for r in reviews.values()
                 if r.status == ReviewStatus.COMPLETE and tiers.get(r.initiative_id)}
     asked = {tier: tuple(framework.questions_for(tier)) for tier in set(complete.values())}
     unmet = {review_id: asked[tier] for review_id, tier in complete.items()}
     if not unmet:
         return {}
-    reviewed = select(Review.id).where(Review.status == ReviewStatus.COMPLETE, Review.id.in_(_newest_reviews()))
-    current = (select(func.max(Answer.id)).where(Answer.review_id.in_(reviewed))
-               .group_by(Answer.review_id, Answer.question_id))
-    satisfied = session.exec(
-        select(Answer.review_id, Answer.question_id).where(Answer.id.in_(current), Answer.status.in_(SATISFIED))
-        .order_by(Answer.review_id).execution_options(yield_per=STREAM_ROWS))
-    for review_id, answers in groupby(satisfied, key=lambda answer: answer.review_id):
-        if review_id in unmet:
-            met = {answer.question_id for answer in answers}
-            unmet[review_id] = tuple(q for q in unmet[review_id] if q.id not in met)
+    answers = session.exec(
+        select(Answer.review_id, Answer.question_id, Answer.status).where(Answer.review_id.in_(list(unmet)))
+        .order_by(Answer.review_id, Answer.id).execution_options(yield_per=STREAM_ROWS))
+    for review_id, history in groupby(answers, key=lambda answer: answer.review_id):
+        current = {answer.question_id: answer.status for answer in history}
+        unmet[review_id] = tuple(q for q in unmet[review_id] if current.get(q.id) not in SATISFIED)
     return unmet
 
 
-def _overdue_waivers(session: Session, now: datetime) -> dict[int, dict[str, list[int]]]:
+def _overdue_waivers(session: Session, now: datetime, ids: range) -> dict[int, dict[str, list[int]]]:
     """Waivers of open or approved requests whose due date has passed, by initiative and owner."""
     rows = session.exec(
-        select(Waiver, ReleaseRequest.initiative_id)
+        select(Waiver.id, Waiver.owner_id, ReleaseRequest.initiative_id)
         .join(ReleaseRequest, ReleaseRequest.id == Waiver.request_id)
-        .where(Waiver.due_date < now.date(),
+        .where(_of(ReleaseRequest.initiative_id, ids), Waiver.due_date < now.date(),
                ReleaseRequest.status.in_([RequestStatus.PENDING, RequestStatus.APPROVED]))
+        .order_by(Waiver.id)
     ).all()
     found: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for waiver, initiative_id in rows:
-        found[initiative_id][waiver.owner_id].append(waiver.id)
+    for waiver_id, owner_id, initiative_id in rows:
+        found[initiative_id][owner_id].append(waiver_id)
     return found
 
 
-def _newest_requests(session: Session) -> dict[int, ReleaseRequest]:
-    newest = select(func.max(ReleaseRequest.id)).group_by(ReleaseRequest.initiative_id)
-    return {r.initiative_id: r for r in session.exec(select(ReleaseRequest).where(ReleaseRequest.id.in_(newest)))}
+def _newest_requests(session: Session, ids: range) -> dict[int, Row]:
+    """Each initiative's newest release request: the columns planning reads (oldest first, so the newest stays)."""
+    columns = select(ReleaseRequest.id, ReleaseRequest.initiative_id, ReleaseRequest.status, ReleaseRequest.tier,
+                     ReleaseRequest.waivers_by, ReleaseRequest.requested_by)
+    return {r.initiative_id: r for r in session.exec(
+        columns.where(_of(ReleaseRequest.initiative_id, ids)).order_by(ReleaseRequest.id))}
 
 
-def _waived(session: Session, requests: dict[int, ReleaseRequest]) -> set[tuple[int, str]]:
+def _waived(session: Session, requests: dict[int, Row]) -> set[tuple[int, str]]:
     """(initiative, question) a waiver covers in the newest request of its initiative, while waiting or approved."""
     live = {r.id: iid for iid, r in requests.items() if r.status in (RequestStatus.PENDING, RequestStatus.APPROVED)}
     if not live:
@@ -240,7 +269,7 @@ def _decided_roles(session: Session, request_ids: list[int]) -> dict[int, set[st
     return found
 
 
-def _pending_approvers(request: ReleaseRequest, initiative: Initiative, policy: ApprovalPolicy,
+def _pending_approvers(request: Row, initiative: Row, policy: ApprovalPolicy,
                        decided: set[str]) -> list[str]:
     people: list[str] = []
     roles = [(role, role) for role in policy.for_tier(request.tier).approvers]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+from sqlmodel import Session
 
 from bot.ai.assist import AIUnavailable, Assessment, prompt
 from bot.domain.answering import Step
@@ -24,12 +25,25 @@ logger = logging.getLogger(__name__)
 FALLBACK = "🤖 AI assist could not help this time ({why}). Your reply is kept as a note: answer with the buttons above."
 
 
-def enabled(services: Services, workspace_id: int | None) -> bool:
+def enabled(services: Services, workspace_id: int | None, *, session: Session | None = None) -> bool:
+    """Whether AI assist is on for the workspace: read in `session` (a unit of work under way), else in a read-only
+    unit of its own."""
     if services.assistant is None or workspace_id is None:
         return False
-    with services.reading() as session:
-        workspace = session.get(Workspace, workspace_id)
-        return bool(workspace and workspace.ai_assist_enabled)
+    if session is not None:
+        return _switched_on(session, workspace_id)
+    with services.reading() as reading:
+        return _switched_on(reading, workspace_id)
+
+
+def _switched_on(session: Session, workspace_id: int) -> bool:
+    workspace = session.get(Workspace, workspace_id)
+    return bool(workspace and workspace.ai_assist_enabled)
+
+
+def reads_reply(step: Step, *, assist: bool) -> bool:
+    """An unclear reply goes to the model (when AI assist is on), which proposes an answer instead of the hint."""
+    return assist and bool(step.hint and step.note)
 
 
 def propose(services: Services, step: Step, *, user_id: str) -> None:
@@ -75,6 +89,12 @@ def build_proposal(assessment: Assessment, step: Step) -> tuple[str, list[dict]]
         ]},
     ]
     return f"AI proposal: {status_label(status)}", blocks
+
+
+def build_proposal_decided(status: AnswerStatus, *, confirmed: bool, user_id: str) -> tuple[str, list[dict]]:
+    """What the proposal's message shows once a person confirmed it or gave their own answer instead."""
+    text = f"🤖 Proposal {'confirmed' if confirmed else 'changed'} by <@{user_id}>: {status_label(status)}."
+    return text, [section(text)]
 
 
 def summary_paragraph(services: Services, summary: Summary) -> str | None:

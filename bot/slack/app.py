@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
+from datetime import timedelta
 from functools import partial
 
 from slack_bolt import App
@@ -58,7 +59,8 @@ def build_app(
     )
     app.middleware(receipt.record_first(services, executor))  # first: nothing acts on a request not recorded
 
-    services.outbox.connect(partial(relay.deliver, app.client, services))
+    services.outbox.connect(partial(relay.deliver, app.client, services, interval=settings.slack_post_interval,
+                                    lease=timedelta(seconds=settings.outbox_lease_seconds)))
 
     @app.middleware
     def provide_services(context, next):  # noqa: A002 (Bolt injects by this name)

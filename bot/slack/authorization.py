@@ -11,7 +11,7 @@ from bot.domain import access
 from bot.domain.access import Actor, Attempt, InChannel
 from bot.errors import AccessRefused, InitiativeGone
 from bot.services import Services
-from bot.slack.approval_flow import Membership
+from bot.slack.approver_groups import approvers
 from bot.slack.channel_members import ChannelMembers
 from storage.models import Initiative, Review, Workspace
 
@@ -42,7 +42,7 @@ def authorize(context: BoltContext, attempt: Attempt, *, initiative_id: int | No
         in_channel = partial(members.includes, context.client, now=services.clock.now())
     refused = access.refusal(initiative, workspace_team=workspace_team, actor=actor, attempt=attempt,
                              policy=services.policy, in_channel=in_channel,
-                             in_group=Membership(context.client, services).is_member)
+                             in_group=approvers(context.client, services).is_member)
     if refused is None:
         return
     with services.session() as session:

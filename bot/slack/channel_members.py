@@ -16,7 +16,7 @@ REMEMBERED_FOR = timedelta(seconds=60)
 PAGE_SIZE = 200  # Slack recommends no more than 200 members (or channels) a page
 
 
-class _Remembered:
+class Remembered:
     """Sets Slack gave, each remembered for a while; a failed lookup is never remembered."""
 
     def __init__(self, remembered_for: timedelta = REMEMBERED_FOR) -> None:
@@ -40,7 +40,7 @@ class _Remembered:
         return found
 
 
-class ChannelMembers(_Remembered):
+class ChannelMembers(Remembered):
     """One per app: membership lists shared by every request."""
 
     def includes(self, client: WebClient, channel: str, user_id: str, *, now: datetime) -> bool | None:
@@ -55,7 +55,7 @@ class ChannelMembers(_Remembered):
             now=now, what=f"the members of {channel}")
 
 
-class UserChannels(_Remembered):
+class UserChannels(Remembered):
     """The public and private channels each person is in (of those the bot can see), per workspace."""
 
     def of(self, client: WebClient, user_id: str, *, team_id: str | None, now: datetime) -> frozenset[str] | None:

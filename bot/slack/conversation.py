@@ -1,9 +1,8 @@
-"""The review conversation in Slack: the messages each step the domain takes causes, written to the outbox in the
-step's own unit of work (delivered once it commits), and what follows after it (AI assist, approvals, App Home)."""
+"""The review conversation's messages in Slack: what each step the domain takes causes, written to the outbox in the
+caller's unit of work (delivered once it commits). The use cases in bot/app decide when these are written."""
 
 from __future__ import annotations
 
-from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.domain import go_decisions
@@ -11,13 +10,10 @@ from bot.domain.answering import Step, mark_summary_posted
 from bot.domain.progress import ReviewState
 from bot.domain.summary import summarize
 from bot.framework import Framework, Question
-from bot.services import Services
-from bot.slack import ai_flow, home_flow
-from bot.slack.approval_flow import after_answer
 from bot.slack.blocks import messages
 from bot.text import from_plain
 from storage import outbox
-from storage.models import OutboxMessage, Review
+from storage.models import OutboxMessage
 
 
 def retry_hint(state: ReviewState) -> str:
@@ -52,15 +48,6 @@ def ask_current(session: Session, state: ReviewState, framework: Framework) -> b
     return True
 
 
-def pick_up(client: WebClient, state: ReviewState, services: Services) -> str:
-    """Carry the review on where it is (/readiness continue, and App Home's button); say where, for the person."""
-    with services.session() as session:
-        asked = ask_current(session, state, services.framework)
-    if not asked:
-        post_summary(client, state, services)
-    return f"Picked up {from_plain(state.initiative.name)} in <#{state.review.channel_id}>."
-
-
 def ask(session: Session, state: ReviewState, question: Question, *, root: OutboxMessage | None = None,
         tell: str | None = None) -> None:
     """Post a question in the review's thread (in the thread of `root` while the root waits in the outbox); `tell`
@@ -79,9 +66,9 @@ def in_thread(session: Session, state: ReviewState, text: str, *, blocks: list[d
                 blocks=blocks, workspace_id=state.initiative.workspace_id, tell=tell, hint=retry_hint(state))
 
 
-def write_step(session: Session, step: Step, services: Services, *, user_id: str) -> None:
-    """The messages a step causes, in its unit of work: who answered already, a hint, the changed answer, the
-    evidence request and the next question (the summary, AI assist and approvals follow in `after_step`)."""
+def write_step(session: Session, step: Step, *, user_id: str, hint: bool = True) -> None:
+    """The messages a step causes: who answered already, a hint (unless `hint` is False: the model reads the reply
+    instead), the changed answer, the evidence request and the next question."""
     state, question = step.state, step.question
     review = state.review
     only_them = dict(channel=review.channel_id, user_id=user_id, thread_ts=review.thread_ts,
@@ -89,7 +76,7 @@ def write_step(session: Session, step: Step, services: Services, *, user_id: str
     if step.answered_by:
         outbox.ephemeral(session, text=messages.build_already_answered(question, state.status(question.id),
                                                                        step.answered_by), **only_them)
-    if step.hint and not _model_reads_it(step, services):
+    if step.hint and hint:
         outbox.ephemeral(session, text=step.hint, **only_them)
     if step.changed_earlier_answer and review.awaiting_question_id != question.id:
         in_thread(session, state, messages.build_answer_changed(question, step.previous, step.recorded, user_id),
@@ -100,33 +87,12 @@ def write_step(session: Session, step: Step, services: Services, *, user_id: str
         ask(session, state, step.next_question, tell=user_id)
 
 
-def _model_reads_it(step: Step, services: Services) -> bool:
-    """An unclear reply goes to the model (when AI assist is on), which proposes an answer instead of the hint."""
-    return bool(step.hint and step.note) and ai_flow.enabled(services, step.state.initiative.workspace_id)
-
-
-def after_step(client: WebClient, step: Step, services: Services, *, user_id: str) -> None:
-    """What follows a step once it is stored: the model's proposal for an unclear reply, the summary when the review
-    is complete, a release approval gone stale, App Home."""
-    state = step.state
-    if _model_reads_it(step, services):
-        ai_flow.propose(services, step, user_id=user_id)
-    if step.completed:
-        post_summary(client, state, services)
-    if step.recorded not in (None, step.previous):
-        after_answer(client, services, state.initiative.id)
-        home_flow.refresh(client, services, state.initiative.id, user_id)
-
-
-def post_summary(client: WebClient, state: ReviewState, services: Services) -> None:
-    """Post the summary to the team channel itself (not the thread), split to fit Slack's limits."""
-    summary = summarize(state)
-    paragraph = ai_flow.summary_paragraph(services, summary)  # the model, before the unit of work: never inside it
-    with services.session() as session:
-        decisions = go_decisions.history(state.initiative.id, session=session)
-        for text, blocks in messages.build_summary_messages(summary, services.framework, ai_paragraph=paragraph,
-                                                            decisions=decisions):
-            outbox.post(session, conversation=state.review.channel_id, text=text, blocks=blocks,
-                        workspace_id=state.initiative.workspace_id, hint=retry_hint(state))
-        mark_summary_posted(session.get(Review, state.review.id), session=session)
-    home_flow.refresh(client, services, state.initiative.id)
+def write_summary(session: Session, state: ReviewState, framework: Framework, *, paragraph: str | None) -> None:
+    """The summary in the team channel itself (not the thread), split to fit Slack's limits, with the model's
+    `paragraph` (asked for before the unit of work, never inside it); the review records it was posted."""
+    decisions = go_decisions.history(state.initiative.id, session=session)
+    for text, blocks in messages.build_summary_messages(summarize(state), framework, ai_paragraph=paragraph,
+                                                        decisions=decisions):
+        outbox.post(session, conversation=state.review.channel_id, text=text, blocks=blocks,
+                    workspace_id=state.initiative.workspace_id, hint=retry_hint(state))
+    mark_summary_posted(state.review, session=session)

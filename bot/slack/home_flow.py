@@ -10,8 +10,9 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
 from bot.domain import access, home
+from bot.domain.approvals import Approvers
 from bot.services import Services
-from bot.slack import approval_flow
+from bot.slack.approver_groups import approvers
 from bot.slack.blocks.home import build_home
 from storage.models import Initiative, Workspace
 
@@ -19,11 +20,11 @@ logger = logging.getLogger(__name__)
 
 
 def show(client: WebClient, services: Services, *, user_id: str, team_id: str | None, page: int | None = None,
-         membership: approval_flow.Membership | None = None) -> None:
+         groups: Approvers | None = None) -> None:
     """Publish the person's Home at `page` (from 0; the page they last saw when None); Slack refusing it is logged."""
     memory, now = services.home, services.clock.now()
     channels = memory.channels.of(client, user_id, team_id=team_id, now=now)
-    in_group = (membership or approval_flow.Membership(client, services)).of(user_id)
+    in_group = (groups or approvers(client, services)).is_member
     with services.reading() as session:
         found = home.page(user_id, team_id=team_id, channels=channels, session=session,
                           number=memory.page(team_id, user_id) if page is None else page,
@@ -44,12 +45,12 @@ def refresh(client: WebClient, services: Services, initiative_id: int, *also: st
         with services.reading() as session:
             initiative, team_id = session.exec(select(Initiative, Workspace.team_id).join(Workspace)
                                                .where(Initiative.id == initiative_id)).one()
-        membership = approval_flow.Membership(client, services)
+        groups = approvers(client, services)
         people = [initiative.business_owner_id, initiative.technical_owner_id, *also]
         for role in access.approver_groups(services.policy, initiative.risk_tier):
-            people += sorted(membership.members(role))
+            people += sorted(groups.members(role))
         for person in dict.fromkeys(people):
             if services.home.has_home(team_id, person):
-                show(client, services, user_id=person, team_id=team_id, membership=membership)
+                show(client, services, user_id=person, team_id=team_id, groups=groups)
     except Exception:
         logger.exception("Failed to refresh App Home after a change to initiative %s", initiative_id)

@@ -5,13 +5,18 @@ A post carries its outbox id in the message's metadata: a delivery cut short aft
 lost answer) is found in the conversation's history when the message is claimed again, instead of posted twice.
 Rate limits wait for Retry-After (the client's retry handler); 5xx and lost connections are retried after a pause,
 by the next delivery or sweep; a refusal for good (no such channel, not in it) is given up on and the person who
-caused it is told.
+caused it is told. New messages to one conversation go out at most one per `interval` (Slack allows about one a
+second per channel).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Collection
+from datetime import timedelta
+from weakref import WeakKeyDictionary
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -28,35 +33,66 @@ METADATA_TYPE = "readiness_outbox"
 BATCH = 20
 HISTORY_PAGE = 200  # how far back a cut-short post is looked for
 RATE_LIMIT_RETRIES = 3
+POST_INTERVAL = 1.0  # seconds between new messages to one conversation (Slack: about one a second per channel)
+PACED = {"post", "ephemeral", "upload"}  # the kinds that are new messages (an update is not)
 
 
 class Passing(Exception):
     """Slack could not take the message now (5xx, 429 after its retries, no connection): try again later."""
 
 
-def deliver(client: WebClient, services: Services, *, mine: Collection[int] = (),
-            most: int = 500) -> list[tuple[str, str]]:
-    """Deliver what is waiting in the outbox (about `most` messages at most). For the messages `mine` (the
-    caller's) that Slack refused for good: where each was going and what to tell the caller's person; the other
-    messages' people are told here.
+class Pacer:
+    """When each conversation may next get a new message, so that they reach it at least `interval` apart."""
+
+    def __init__(self) -> None:
+        self._next: dict[tuple[int | None, str], float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, workspace_id: int | None, conversation: str, interval: float) -> None:
+        """Wait for the conversation's turn, and book the next one `interval` later (the wait itself holds no
+        lock: other conversations go on)."""
+        key = (workspace_id, conversation)
+        with self._lock:
+            now = time.monotonic()
+            turn = max(now, self._next.get(key, now))
+            self._next[key] = turn + interval
+        if turn > now:
+            time.sleep(turn - now)
+
+
+_PACERS: WeakKeyDictionary[WebClient, Pacer] = WeakKeyDictionary()  # one per app client: its process's pace
+_POSTERS: WeakKeyDictionary[WebClient, WebClient] = WeakKeyDictionary()  # each client's _without_blind_retries
+
+
+def deliver(client: WebClient, services: Services, *, mine: Collection[int] = (), most: int = 500,
+            interval: float = POST_INTERVAL, lease: timedelta = outbox.LEASE) -> list[tuple[str, str]]:
+    """Deliver what is waiting in the outbox (about `most` messages at most), new messages to one conversation at
+    least `interval` seconds apart; a message another relay claimed is left to it for `lease`. For the messages
+    `mine` (the caller's) that Slack refused for good: where each was going and what to tell the caller's person;
+    the other messages' people are told here.
 
     Each round claims a batch in one transaction, sends it with none open, and records what became of it in one."""
     workspaces, done, refusals = Workspaces(client, services), 0, []
+    pacer = _PACERS.setdefault(client, Pacer())
 
     def client_for(workspace_id: int | None) -> WebClient | None:
         return workspaces.client(workspace_id) if workspace_id else client
 
     while done < most:
         with services.reading() as session:
-            if not outbox.any_claimable(session=session):
+            if not outbox.any_claimable(session=session, lease=lease):
                 break
-        with services.session() as session:
-            claimed = outbox.claim(limit=BATCH, session=session)
+        with services.session(deliver=False) as session:
+            claimed = outbox.claim(limit=BATCH, session=session, lease=lease)
             roots = {m.id: outbox.thread_of(m, session=session) for m in claimed}
-        sent = [(m, _send_one(client_for(m.workspace_id), m, roots[m.id])) for m in claimed]
-        with services.session() as session:
+        sent = []
+        for message in claimed:
+            if message.kind in PACED:
+                pacer.wait(message.workspace_id, message.conversation, interval)
+            sent.append((message, _send_one(client_for(message.workspace_id), message, roots[message.id])))
+        with services.session(deliver=False) as session:  # a refused upload's update waits for the next round
             for message, outcome in sent:
-                _record(message, outcome, session)
+                _record(message, outcome, session, lease)
         for message, outcome in sent:
             explained = _refusal(client_for(message.workspace_id), message, outcome, tell=message.id not in mine)
             if explained and message.id in mine:
@@ -77,10 +113,10 @@ def _send_one(client: WebClient | None, message: OutboxMessage, root: OutboxMess
         return stopped
 
 
-def _record(message: OutboxMessage, outcome, session) -> None:
+def _record(message: OutboxMessage, outcome, session, lease: timedelta) -> None:
     if isinstance(outcome, Passing):
         logger.warning("Slack could not take outbox message %s now (%s); trying again shortly", message.id, outcome)
-        outbox.retry_later(message.id, session=session)
+        outbox.retry_later(message.id, session=session, lease=lease)
     elif isinstance(outcome, _Refused):
         logger.warning("Outbox message %s to %s given up: %s", message.id, message.conversation, outcome.code)
         outbox.give_up(message.id, outcome.code, session=session)
@@ -104,6 +140,10 @@ def _send(client: WebClient, message: OutboxMessage, *, thread_ts: str | None) -
             client.chat_update(channel=message.conversation, ts=message.target_ts, text=message.text,
                                blocks=message.blocks)
             return message.conversation, message.target_ts
+        if message.kind == "upload":
+            _without_blind_retries(client).files_upload_v2(channel=message.conversation, file=message.file,
+                                                           filename=message.filename, title=message.title)
+            return message.conversation, None
         if message.kind == "ephemeral":
             delivery.tell(client, user=message.user_id, channel=message.conversation, text=message.text,
                           thread_ts=thread_ts)
@@ -129,10 +169,14 @@ def _send(client: WebClient, message: OutboxMessage, *, thread_ts: str | None) -
 
 
 def _without_blind_retries(client: WebClient) -> WebClient:
-    """The client for posting: it waits out a 429 (Slack took nothing), but a 5xx or a lost connection is not
-    retried blindly, as Slack may have posted it: the next attempt looks for it first."""
-    return WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout, logger=client.logger,
-                     retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)])
+    """The client for posting (made once per client): it waits out a 429 (Slack took nothing), but a 5xx or a lost
+    connection is not retried blindly, as Slack may have posted it: the next attempt looks for it first."""
+    poster = _POSTERS.get(client)
+    if poster is None:
+        poster = _POSTERS.setdefault(client, WebClient(
+            token=client.token, base_url=client.base_url, timeout=client.timeout, logger=client.logger,
+            retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]))
+    return poster
 
 
 def _channel(client: WebClient, conversation: str) -> str:

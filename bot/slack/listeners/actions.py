@@ -6,20 +6,18 @@ import json
 
 from slack_bolt import App
 
-from bot.ai import overrides
+from bot.app import answer, change_answer
+from bot.app.answer import Clicked
 from bot.domain import answering
 from bot.domain.access import Attempt
 from bot.domain.progress import ReviewState
 from bot.errors import NotFoundError
 from bot.framework import Question
 from bot.services import Services
-from bot.slack import conversation
 from bot.slack.authorization import authorize
-from bot.slack.blocks import messages, modals
-from bot.slack.blocks.limits import section
+from bot.slack.blocks import modals
 from bot.slack.failures import reports_errors
 from bot.slack.ids import ANSWER_ACTIONS, Action, View, parse_proposal_ref, parse_question_ref
-from storage import outbox
 from storage.models import AnswerStatus
 
 STALE_BUTTON = "That button no longer matches a question of a review. Try `/readiness status <name>`."
@@ -32,59 +30,35 @@ def _ref(action: dict) -> tuple[int, str]:
     return ref
 
 
-def _load_question(action: dict, context, attempt: Attempt) -> tuple[ReviewState, Question]:
-    services: Services = context["services"]
-    review_id, question_id = _ref(action)
-    authorize(context, attempt, review_id=review_id)
+def _question(review_id: int, question_id: str, services: Services) -> Question:
     with services.reading() as session:
         state = ReviewState.load(review_id, session=session, framework=services.framework)
-    return state, answering.question_of(state, question_id)
+    return answering.question_of(state, question_id)
+
+
+def _clicked(body: dict) -> Clicked | None:
+    """The message the button is on, unless only the person sees it (Slack updates no ephemeral message)."""
+    container = body.get("container") or {}
+    if container.get("type") == "message" and not container.get("is_ephemeral"):
+        return Clicked(container["channel_id"], container["message_ts"])
+    return None
 
 
 def handle_answer(ack, body: dict, action: dict, client, context) -> None:
     ack()
-    _apply(body, action, client, context, status=ANSWER_ACTIONS[Action(action["action_id"])])
+    _click(body, action, client, context, status=ANSWER_ACTIONS[Action(action["action_id"])])
 
 
 def handle_skip(ack, body: dict, action: dict, client, context) -> None:
     ack()
-    _apply(body, action, client, context, status=None)
+    _click(body, action, client, context, status=None)
 
 
-def _apply(body: dict, action: dict, client, context, *, status, source: str = "button",
-           proposal: tuple[str, str] | None = None) -> None:
-    """Record the answer (with how the person decided on a proposal: its prompt version and a reason)."""
-    services: Services = context["services"]
+def _click(body: dict, action: dict, client, context, *, status: AnswerStatus | None) -> None:
     review_id, question_id = _ref(action)
     authorize(context, Attempt.ANSWER, review_id=review_id)
-    user_id = body["user"]["id"]
-    with services.session() as session:
-        if status is None:
-            step = answering.skip(review_id, question_id, user_id=user_id, session=session, framework=services.framework)
-        else:
-            step = answering.answer(review_id, question_id, status, user_id=user_id, source=source,
-                                    session=session, framework=services.framework)
-        if proposal:
-            version, reason = proposal
-            overrides.record(session=session, initiative_id=step.state.initiative.id, user_id=user_id,
-                             prompt_version=version, question_id=question_id, reason=reason,
-                             outcome=overrides.CONFIRMED if source == "ai_confirmed" else overrides.CHANGED)
-        if source == "button":
-            text, blocks = messages.build_question_message(step.state, step.question)
-        else:
-            verb = "confirmed" if source == "ai_confirmed" else "changed"
-            text = f"🤖 Proposal {verb} by <@{user_id}>: {messages.status_label(status)}."
-            blocks = [section(text)]
-        _update_clicked(session, body, text, blocks, workspace_id=step.state.initiative.workspace_id)
-        conversation.write_step(session, step, services, user_id=user_id)
-    conversation.after_step(client, step, services, user_id=user_id)
-
-
-def _update_clicked(session, body: dict, text: str, blocks: list[dict], *, workspace_id: int) -> None:
-    container = body.get("container") or {}
-    if container.get("type") == "message" and not container.get("is_ephemeral"):
-        outbox.update(session, channel=container["channel_id"], ts=container["message_ts"], text=text, blocks=blocks,
-                      workspace_id=workspace_id)
+    answer.click(client, context["services"], review_id=review_id, question_id=question_id, status=status,
+                 user_id=body["user"]["id"], clicked=_clicked(body))
 
 
 def _proposal(value: str) -> tuple[int, str, str, AnswerStatus]:
@@ -100,15 +74,18 @@ def handle_ai_confirm(ack, body: dict, action: dict, client, context) -> None:
     """A person confirms the model's proposal: only now does it become an answer (theirs)."""
     ack()
     review_id, question_id, version, status = _proposal(action.get("value") or "")
-    _apply(body, {"value": f"{review_id}:{question_id}"}, client, context, status=status,
-           source="ai_confirmed", proposal=(version, ""))
+    authorize(context, Attempt.ANSWER, review_id=review_id)
+    answer.decide_proposal(client, context["services"], review_id=review_id, question_id=question_id, status=status,
+                           user_id=body["user"]["id"], prompt_version=version, reason="", confirmed=True,
+                           clicked=_clicked(body))
 
 
 def handle_ai_change(ack, body: dict, action: dict, client, context) -> None:
     """A person changes the proposal: a form for their own answer and, if they say, what the model got wrong."""
     ack()
     review_id, question_id, version, proposed = _proposal(action.get("value") or "")
-    _, question = _load_question({"value": f"{review_id}:{question_id}"}, context, Attempt.ANSWER)
+    authorize(context, Attempt.ANSWER, review_id=review_id)
+    question = _question(review_id, question_id, context["services"])
     container = body["container"]
     metadata = {"review_id": review_id, "question_id": question_id, "version": version,
                 "channel_id": container["channel_id"], "message_ts": container["message_ts"]}
@@ -121,21 +98,21 @@ def handle_change_submission(ack, body: dict, view: dict, client, context) -> No
     ack()
     meta = json.loads(view["private_metadata"])
     status, reason = modals.read_change_proposal(view)
-    as_clicked = {**body, "container": {"type": "message", "channel_id": meta["channel_id"],
-                                        "message_ts": meta["message_ts"]}}
-    _apply(as_clicked, {"value": f"{meta['review_id']}:{meta['question_id']}"}, client, context, status=status,
-           source="ai_changed", proposal=(meta["version"], reason))
+    review_id, question_id = meta["review_id"], meta["question_id"]
+    authorize(context, Attempt.ANSWER, review_id=review_id)
+    answer.decide_proposal(client, context["services"], review_id=review_id, question_id=question_id, status=status,
+                           user_id=body["user"]["id"], prompt_version=meta["version"], reason=reason,
+                           confirmed=False, clicked=Clicked(meta["channel_id"], meta["message_ts"]))
 
 
 def handle_revisit(ack, body: dict, action: dict, client, respond, context) -> None:
     """From /readiness status: post the chosen question in the review thread, to see or change its answer."""
     ack()
-    state, question = _load_question(action, context, Attempt.REVISIT)
-    with context["services"].session() as session:
-        conversation.ask(session, state, question, tell=body["user"]["id"])
-    number, _ = state.position(question)
-    respond(text=f"Posted question {number} in the review thread in <#{state.review.channel_id}>.",
-            response_type="ephemeral", replace_original=False)
+    review_id, question_id = _ref(action)
+    authorize(context, Attempt.REVISIT, review_id=review_id)
+    said = change_answer.revisit(context["services"], review_id=review_id, question_id=question_id,
+                                 user_id=body["user"]["id"])
+    respond(text=said, response_type="ephemeral", replace_original=False)
 
 
 def handle_start(ack, body: dict, client, context) -> None:

@@ -1,28 +1,27 @@
 """Release approval: the request form; Approve (with its form where waivers or "Not ready" need a rationale),
-Request changes and Reject, each with its form."""
+Request changes and Reject, each with its form. Each handler parses the payload, checks who may act, calls its use
+case (bot/app/request_release.py, bot/app/decide.py) and acknowledges; a form's errors go back in the
+acknowledgement."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from slack_bolt import App
-from sqlmodel import Session
 
+from bot.app import decide, request_release
 from bot.domain import approvals
 from bot.domain.access import Attempt
 from bot.domain.progress import ReviewState
 from bot.domain.summary import summarize
-from bot.domain.approvals import IsMember
-from bot.errors import InitiativeGone, NotFoundError, SlackDeliveryError
+from bot.errors import InitiativeGone, NotFoundError
 from bot.services import Services
-from bot.slack import approval_flow, delivery, home_flow
-from bot.slack.approval_flow import Membership
+from bot.slack import delivery
 from bot.slack.authorization import authorize
 from bot.slack.blocks import approvals as blocks
 from bot.slack.failures import reports_errors, tell
 from bot.slack.ids import Action, View
 from bot.text import from_plain
-from storage import outbox
 from storage.models import Initiative, Outcome
 
 
@@ -51,15 +50,9 @@ def handle_request_submission(ack, body: dict, view: dict, client, context) -> N
     user_id = body["user"]["id"]
     initiative_id, waivers = blocks.read_request_modal(view)
     authorize(context, Attempt.RELEASE, initiative_id=initiative_id)
-    is_member = Membership(client, services).of(user_id)
     try:
-        with services.session() as session:
-            initiative = session.get(Initiative, initiative_id)
-            request = approvals.request_release(
-                initiative, session=session, framework=services.framework, policy=services.policy,
-                requested_by=user_id, waivers=waivers, now=services.clock.now(),
-                approvals_channel=services.approvals_channel or initiative.channel_id, is_member=is_member,
-            )
+        requested = request_release.request(client, services, initiative_id=initiative_id, user_id=user_id,
+                                            waivers=waivers)
     except approvals.RequestErrors as invalid:
         general = invalid.errors.pop("", None)
         if invalid.errors:
@@ -68,7 +61,8 @@ def handle_request_submission(ack, body: dict, view: dict, client, context) -> N
             ack(response_action="push", view=blocks.build_notice_modal("Request not sent", from_plain(general)))
         return
     ack()
-    problems = approval_flow.publish(client, services, request.id)
+    problems = request_release.send(client, services, requested)
+    initiative = requested.view.initiative
     sent = f"Release request for {from_plain(initiative.name)} sent to its approvers."
     delivery.tell(client, user=user_id, channel=initiative.channel_id, text=" ".join([sent, *problems]))
 
@@ -78,26 +72,23 @@ def handle_approve(ack, body: dict, action: dict, client, context) -> None:
     ack()
     services: Services = context["services"]
     request_id, user_id = int(action["value"]), body["user"]["id"]
-    membership = Membership(client, services)
-    with services.reading() as session:
-        view = approvals.load_view(request_id, session=session, framework=services.framework, policy=services.policy)
+    view = decide.request_view(services, request_id)
     if not view.needs_rationale:
-        _decide(ack, action, client, context, Outcome.APPROVED, reason=None)
+        _record(ack, client, context, lambda: decide.approve(client, services, request_id=request_id,
+                                                             user_id=user_id))
         return
     if _refused(body, action, client, context, outcome=Outcome.APPROVED.value):
         return
-    roles = approvals.roles_of(view, user_id, policy=services.policy, is_member=membership.is_member)
+    roles = decide.roles_of(client, services, view, user_id)
     client.views_open(trigger_id=body["trigger_id"], view=blocks.build_approve_modal(view, roles))
 
 
 def handle_approve_submission(ack, body: dict, view: dict, client, context) -> None:
     """The rationale and each waiver's accept or decline; the form shows what is missing, and nothing is recorded."""
-    services: Services = context["services"]
     request_id, rationale, choices = blocks.read_approve_modal(view)
-    _record(ack, client, context, request_id, lambda session, is_member: approvals.decide(
-        request_id, Outcome.APPROVED, user_id=context.user_id, reason=None, rationale=rationale, waivers=choices,
-        session=session, framework=services.framework, policy=services.policy, is_member=is_member,
-        now=services.clock.now()))
+    _record(ack, client, context, lambda: decide.approve(
+        client, context["services"], request_id=request_id, user_id=context.user_id, rationale=rationale,
+        waivers=choices))
 
 
 def handle_changes_button(ack, body: dict, action: dict, client, context) -> None:
@@ -105,17 +96,15 @@ def handle_changes_button(ack, body: dict, action: dict, client, context) -> Non
     ack()
     if _refused(body, action, client, context, outcome="changes_requested"):
         return
-    view = approval_flow.load(context["services"], int(action["value"]))
+    view = decide.request_view(context["services"], int(action["value"]))
     client.views_open(trigger_id=body["trigger_id"],
                       view=blocks.build_changes_modal(view.request.id, view.initiative.name))
 
 
 def handle_changes_submission(ack, body: dict, view: dict, client, context) -> None:
-    services: Services = context["services"]
     request_id, what = blocks.read_changes_modal(view)
-    _record(ack, client, context, request_id, lambda session, is_member: approvals.request_changes(
-        request_id, user_id=context.user_id, what=what, session=session, framework=services.framework,
-        policy=services.policy, is_member=is_member))
+    _record(ack, client, context, lambda: decide.request_changes(
+        client, context["services"], request_id=request_id, user_id=context.user_id, what=what))
 
 
 def handle_reject_button(ack, body: dict, action: dict, client, context) -> None:
@@ -123,7 +112,7 @@ def handle_reject_button(ack, body: dict, action: dict, client, context) -> None
     ack()
     if _refused(body, action, client, context, outcome=Outcome.REJECTED.value):
         return
-    view = approval_flow.load(context["services"], int(action["value"]))
+    view = decide.request_view(context["services"], int(action["value"]))
     client.views_open(trigger_id=body["trigger_id"], view=blocks.build_reject_modal(view.request.id,
                                                                                    view.initiative.name))
 
@@ -131,13 +120,8 @@ def handle_reject_button(ack, body: dict, action: dict, client, context) -> None
 def _refused(body: dict, action: dict, client, context, *, outcome: str) -> bool:
     """Whether this person may not decide the request; if so they are told why (and the attempt is audited), where
     they clicked (a request message) or by DM (App Home)."""
-    services: Services = context["services"]
-    user_id = body["user"]["id"]
-    is_member = Membership(client, services).of(user_id)
-    with services.session() as session:
-        refused = approvals.may_decide(int(action["value"]), user_id=user_id, session=session,
-                                       framework=services.framework, policy=services.policy, is_member=is_member,
-                                       outcome=outcome)
+    refused = decide.refusal(client, context["services"], request_id=int(action["value"]),
+                             user_id=body["user"]["id"], outcome=outcome)
     if refused:
         tell(refused, context)
     return refused is not None
@@ -148,41 +132,23 @@ def handle_reject_submission(ack, body: dict, view: dict, client, context) -> No
     if not reason.strip():
         ack(response_action="errors", errors={blocks.REASON: "Say why, so the team knows what to fix."})
         return
-    _decide(ack, {"value": str(request_id)}, client, context, Outcome.REJECTED, reason=reason)
+    _record(ack, client, context, lambda: decide.reject(client, context["services"], request_id=request_id,
+                                                        user_id=context.user_id, reason=reason))
 
 
-def _decide(ack, action: dict, client, context, outcome: Outcome, *, reason: str | None) -> None:
-    services: Services = context["services"]
-    request_id = int(action["value"])
-    _record(ack, client, context, request_id, lambda session, is_member: approvals.decide(
-        request_id, outcome, user_id=context.user_id, reason=reason, session=session, framework=services.framework,
-        policy=services.policy, is_member=is_member, now=services.clock.now()))
-
-
-def _record(ack, client, context, request_id: int,
-            decide: Callable[[Session, IsMember], approvals.DecisionResult]) -> None:
-    """A decision and the messages it causes in one unit of work; a form's errors go back in the acknowledgement,
-    which comes before the messages are delivered. Slack is asked what it must be asked (the person's approver
-    groups, the review's link) before the unit begins."""
-    services: Services = context["services"]
-    is_member = Membership(client, services).of(context.user_id)
-    link = approval_flow.review_link(client, services, request_id)
+def _record(ack, client, context, act: Callable[[], decide.Decided]) -> None:
+    """A decision through its use case: a form's errors go back in the acknowledgement, which comes before the
+    decision's messages are delivered; a person who may not decide is told why."""
     try:
-        with services.session(deliver=False) as session:
-            result = decide(session, is_member)
-            approval_flow.write_decision(session, services, result, context.user_id, permalink=link)
-            queued = outbox.queued(session)
+        decided = act()
     except approvals.DecisionErrors as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
     ack()
-    refused = services.outbox.deliver(queued)
-    if result.refused:
-        tell(result.refused, context)
+    if decided.result.refused:
+        tell(decided.result.refused, context)
         return
-    home_flow.refresh(client, services, result.view.initiative.id, result.view.request.requested_by)
-    if refused:
-        raise SlackDeliveryError(refused[0][1])
+    decide.deliver(client, context["services"], decided)
 
 
 def register(app: App) -> None:

@@ -10,6 +10,7 @@ from slack_bolt import App
 
 from bot.ai.overrides import month_overrides
 from bot.ai.usage import month_usage
+from bot.app import continue_review, summary
 from bot.domain import go_decisions
 from bot.domain.access import Attempt
 from bot.domain.initiatives import (
@@ -23,7 +24,7 @@ from bot.domain.initiatives import (
 from bot.domain.nudges import reporting_week
 from bot.domain.progress import ReviewState
 from bot.services import Services
-from bot.slack import conversation, interactions
+from bot.slack import interactions
 from bot.slack.authorization import authorize
 from bot.slack.blocks import messages, modals
 from bot.slack.failures import reports_errors
@@ -109,12 +110,12 @@ def _baseline(command, state: ReviewState, client, services) -> None:
 
 
 def _summary(command, state: ReviewState, client, services) -> Reply:
-    conversation.post_summary(client, state, services)
+    summary.post(client, services, review_id=state.review.id)
     return Reply(f"Posted the summary of {from_plain(state.initiative.name)} to <#{state.review.channel_id}>.")
 
 
 def _continue(command, state: ReviewState, client, services) -> Reply:
-    return Reply(conversation.pick_up(client, state, services))
+    return Reply(continue_review.pick_up(client, services, initiative_id=state.initiative.id))
 
 
 def _release(command, state: ReviewState, client, services) -> None:

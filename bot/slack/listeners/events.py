@@ -5,15 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from slack_bolt import App
-from sqlmodel import select
 
-from bot.domain import reply_edits
-from bot.domain.answering import Step, reply
+from bot.app import answer, change_answer
 from bot.services import Services
-from bot.slack import conversation
 from bot.slack.authorization import authorize_thread_reply
 from bot.slack.failures import reports_errors
-from storage.models import Review
 
 HUMAN_SUBTYPES = {None, "file_share", "thread_broadcast"}
 
@@ -30,22 +26,24 @@ def is_human_thread_reply(event: dict) -> bool:
     )
 
 
-def _new(review_id: int, message: dict, **kwargs) -> Step | None:
-    return reply(review_id, message.get("text") or "", message_ts=message["ts"], **kwargs)
+def _new(client, services: Services, review_id: int, message: dict) -> None:
+    answer.reply(client, services, review_id=review_id, user_id=message["user"], text=message.get("text") or "",
+                 ts=message["ts"])
 
 
-def _edited(review_id: int, message: dict, **kwargs) -> Step | None:
-    return reply_edits.edit(review_id, message["ts"], message.get("text") or "", **kwargs)
+def _edited(client, services: Services, review_id: int, message: dict) -> None:
+    change_answer.edited_reply(client, services, review_id=review_id, user_id=message["user"], ts=message["ts"],
+                               text=message.get("text") or "")
 
 
-def _deleted(review_id: int, message: dict, **kwargs) -> Step | None:
-    return reply_edits.delete(review_id, message["ts"], **kwargs)
+def _deleted(client, services: Services, review_id: int, message: dict) -> None:
+    change_answer.deleted_reply(client, services, review_id=review_id, user_id=message["user"], ts=message["ts"])
 
 
 REVISIONS = {"message_changed": ("message", _edited), "message_deleted": ("previous_message", _deleted)}
 
 
-def parse(event: dict) -> tuple[dict, Callable[..., Step | None]] | None:
+def parse(event: dict) -> tuple[dict, Callable[..., None]] | None:
     """The person's thread reply the event is about (as it reads now; as it read, when deleted), with what to do."""
     if is_human_thread_reply(event):
         return event, _new
@@ -63,19 +61,11 @@ def handle_message(event: dict, client, context) -> None:
         return
     message, act = parsed
     services: Services = context["services"]
-    with services.reading() as session:
-        review_id = session.exec(
-            select(Review.id).where(Review.channel_id == message["channel"], Review.thread_ts == message["thread_ts"])
-        ).first()
+    review_id = answer.review_in_thread(services, channel_id=message["channel"], thread_ts=message["thread_ts"])
     if review_id is None:
         return
     authorize_thread_reply(context, message, review_id=review_id)
-    with services.session() as session:
-        step = act(review_id, message, user_id=message["user"], session=session, framework=services.framework)
-        if step is not None:
-            conversation.write_step(session, step, services, user_id=message["user"])
-    if step is not None:
-        conversation.after_step(client, step, services, user_id=message["user"])
+    act(client, services, review_id, message)
 
 
 def register(app: App) -> None:

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from slack_bolt import App, BoltContext
 
+from bot.app import continue_review
 from bot.domain.access import Attempt
-from bot.domain.initiatives import latest_review
-from bot.domain.progress import ReviewState
 from bot.errors import NotFoundError
-from bot.services import Services
-from bot.slack import conversation, home_flow
+from bot.slack import home_flow
 from bot.slack.authorization import authorize
 from bot.slack.failures import reports_errors, tell
 from bot.slack.ids import Action
-from storage.models import Initiative
 
 
 def handle_home_opened(event: dict, client, context: BoltContext) -> None:
@@ -34,16 +31,11 @@ def handle_page(ack, action: dict, client, context: BoltContext) -> None:
 def handle_continue(ack, action: dict, client, context: BoltContext) -> None:
     """As `/readiness continue`: ask the review's current question again in its thread, and say where."""
     ack()
-    services: Services = context["services"]
     value = action.get("value") or ""
     if not value.isdigit():
         raise NotFoundError("That button no longer matches an initiative. Try `/readiness continue <name>`.")
     authorize(context, Attempt.CONTINUE, initiative_id=int(value))
-    with services.reading() as session:
-        initiative = session.get(Initiative, int(value))
-        state = ReviewState.load(latest_review(initiative, session=session).id, session=session,
-                                 framework=services.framework)
-    tell(conversation.pick_up(client, state, services), context)
+    tell(continue_review.pick_up(client, context["services"], initiative_id=int(value)), context)
 
 
 def register(app: App) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.app import pilot_course
 from bot.domain import baseline, changes, go_decisions
 from bot.domain.access import Attempt
 from bot.domain.adoption import yardstick
 from bot.errors import InitiativeGone, MrkdwnError
 from bot.services import Services
-from bot.slack import change_flow, delivery
+from bot.slack import delivery
 from bot.slack.authorization import authorize
 from bot.slack.blocks import adoption as adoption_blocks
 from bot.slack.blocks import decisions as blocks
@@ -65,14 +66,13 @@ def handle_edit_submission(ack, body: dict, view: dict, client, context) -> None
     authorize(context, Attempt.EDIT, initiative_id=initiative_id)
     _owners_only(services, initiative_id, user_id)
     try:
-        with services.session() as session:
-            change = changes.change(initiative_id, tier=tier, go_live_date=day, reason=reason, user_id=user_id,
-                                    session=session, framework=services.framework, now=services.clock.now())
+        changed = pilot_course.edit(client, services, initiative_id=initiative_id, tier=tier, go_live_date=day,
+                                    reason=reason, user_id=user_id)
     except changes.ChangeErrors as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
     ack()
-    change_flow.announce_change(client, services, change)
+    pilot_course.finish(client, services, changed)
 
 
 def handle_decision_submission(ack, body: dict, view: dict, client, context) -> None:
@@ -81,14 +81,12 @@ def handle_decision_submission(ack, body: dict, view: dict, client, context) -> 
     initiative_id, form = blocks.read_decision_modal(view)
     authorize(context, Attempt.DECIDE, initiative_id=initiative_id)
     try:
-        with services.session() as session:
-            recorded = go_decisions.record(initiative_id, form, user_id=user_id, session=session,
-                                           framework=services.framework, now=services.clock.now())
+        changed = pilot_course.decide(client, services, initiative_id=initiative_id, form=form, user_id=user_id)
     except go_decisions.DecisionErrors as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
     ack()
-    change_flow.announce_decision(client, services, recorded)
+    pilot_course.finish(client, services, changed)
 
 
 def handle_baseline_submission(ack, body: dict, view: dict, client, context) -> None:

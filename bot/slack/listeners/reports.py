@@ -11,7 +11,7 @@ from bot.domain.access import Actor, Attempt
 from bot.errors import SlackDeliveryError
 from bot.services import Services
 from bot.slack import delivery, files
-from bot.slack.approval_flow import Membership
+from bot.slack.approver_groups import approvers
 from bot.slack.authorization import CHANNEL_MEMBERS, authorize
 from bot.slack.blocks import portfolio as blocks
 from bot.slack.channel_members import ChannelMembers
@@ -32,7 +32,7 @@ def _visible(context: BoltContext, services: Services, team_id: str) -> list[Ini
     theirs = {c for c in channels if members.includes(context.client, c, context.user_id, now=now)}
     actor = Actor(context.user_id, context.actor_team_id or context.team_id)
     rule = access.seen_by(actor, channels=theirs, policy=services.policy,
-                          in_group=Membership(context.client, services).is_member)
+                          in_group=approvers(context.client, services).is_member)
     with services.reading() as session:
         return list(session.exec(select(Initiative).join(Workspace).where(Workspace.team_id == team_id, rule)
                                  .order_by(Initiative.id)).all())

@@ -1,0 +1,55 @@
+"""One step of a review (an answer, a skip, a reply, an edited or deleted reply) as one unit of work: the change, the
+messages it causes, the summary when it completes the review and a release approval it made stale are stored
+together. Slack is asked before the unit (approver groups, the thread's link) and after it (App Home); the model
+reads an unclear reply, or writes the summary's paragraph, once the unit has committed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.app import release_staleness, summary
+from bot.app.request_copies import review_link
+from bot.domain import approvals
+from bot.domain.answering import Step
+from bot.services import Services
+from bot.slack import ai_flow, conversation, home_flow
+from storage.models import Initiative, Review
+
+
+def take(client: WebClient, services: Services, review_id: int, act: Callable[[Session], Step | None], *,
+         user_id: str) -> None:
+    """Run `act` (the domain change on the review, and any message of its own) in one unit with what its step causes."""
+    approvers = _approvers(client, services, review_id)
+    with services.session() as session:
+        step = act(session)
+        if step is None:
+            return
+        state = step.state
+        assist = ai_flow.enabled(services, state.initiative.workspace_id, session=session)
+        model_reads = ai_flow.reads_reply(step, assist=assist)
+        conversation.write_step(session, step, user_id=user_id, hint=not model_reads)
+        summary_later = step.completed and summary.write_unless_model(session, state, services, assist=assist)
+        changed = step.recorded not in (None, step.previous)
+        stale = release_staleness.write_if_stale(session, services, state.initiative.id,
+                                                 approvers=approvers) if changed else None
+    if model_reads:
+        ai_flow.propose(services, step, user_id=user_id)
+    also = (user_id, stale.view.request.requested_by) if stale else (user_id,)
+    if summary_later:
+        summary.post(client, services, review_id=review_id, also=also)
+    elif changed or step.completed:
+        home_flow.refresh(client, services, state.initiative.id, *also)
+
+
+def _approvers(client: WebClient, services: Services, review_id: int) -> approvals.Approvers:
+    """Who is in each approver group, asked of Slack before the unit (for a release approval the step may make
+    stale); with the review thread's link, asked once per thread, where the initiative has a release request."""
+    with services.reading() as session:
+        initiative = session.get(Initiative, session.get(Review, review_id).initiative_id)
+        requested = approvals.newest_request(initiative, session=session) is not None
+    if requested:
+        review_link(client, services, initiative.id)  # remembered, for the copies the unit may update
+    return release_staleness.approvers(client, services)

@@ -1,0 +1,33 @@
+"""A review's summary in its team channel: the model's paragraph first (outside any unit of work), then one unit that
+writes it to the outbox; App Home follows. A review completed with AI assist off gets it in the completing unit."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.domain.progress import ReviewState
+from bot.domain.summary import summarize
+from bot.services import Services
+from bot.slack import ai_flow, conversation, home_flow
+
+
+def post(client: WebClient, services: Services, *, review_id: int, also: tuple[str, ...] = ()) -> None:
+    """Post the summary (/readiness summary, or after a unit that completed the review with AI assist on); App Home
+    is republished for the people concerned and `also`."""
+    with services.reading() as session:
+        state = ReviewState.load(review_id, session=session, framework=services.framework)
+    paragraph = ai_flow.summary_paragraph(services, summarize(state))
+    with services.session() as session:
+        state = ReviewState.load(review_id, session=session, framework=services.framework)
+        conversation.write_summary(session, state, services.framework, paragraph=paragraph)
+    home_flow.refresh(client, services, state.initiative.id, *also)
+
+
+def write_unless_model(session: Session, state: ReviewState, services: Services, *, assist: bool) -> bool:
+    """The review is complete: write its summary in this unit; with AI assist on (`assist`) the model writes a
+    paragraph for it first, so True: `post` it once this unit has committed."""
+    if assist:
+        return True
+    conversation.write_summary(session, state, services.framework, paragraph=None)
+    return False
