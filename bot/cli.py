@@ -30,14 +30,15 @@ def _run(_args: argparse.Namespace) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.runtime import start
-    from bot.slack.lifecycle import GRACE_SECONDS, ListenerPool
+    from bot.slack.lifecycle import GRACE_SECONDS
+    from bot.slack.slow_work import listener_pool
 
     settings = load_settings()
     if settings.oauth:
         raise SettingsError("SLACK_CLIENT_ID is set, and installing in several workspaces needs HTTP mode: run "
                             "`readiness-bot serve`, or remove SLACK_CLIENT_ID to use Socket Mode in one workspace.")
     settings.require("SLACK_APP_TOKEN")
-    pool = ListenerPool()
+    pool = listener_pool(settings)
     app, services = start(settings, executor=pool)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -48,18 +49,19 @@ def _run(_args: argparse.Namespace) -> None:
         stopping.wait()
         logger.info("Stopping: finishing the work in flight")
         handler.close()
-        pool.drain(GRACE_SECONDS)
+        pool.drain_all(GRACE_SECONDS)
     logger.info("Stopped")
 
 
 def _serve(args: argparse.Namespace) -> None:
     """HTTP; on SIGTERM: no new requests, those in flight answered and finished (at most 20 s), exit 0."""
     from bot.runtime import start
-    from bot.slack.lifecycle import CleanStop, ListenerPool, on_sigterm
+    from bot.slack.lifecycle import CleanStop, on_sigterm
     from bot.slack.server import make_server
+    from bot.slack.slow_work import listener_pool
 
     settings = load_settings()
-    pool = ListenerPool()
+    pool = listener_pool(settings)
     app, services = start(settings, required=("SLACK_SIGNING_SECRET",), executor=pool)
     server = make_server(app, services, signing_secret=settings.slack_signing_secret, host=args.host,
                          port=args.port, gate_token=settings.gate_token)

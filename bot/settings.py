@@ -55,6 +55,7 @@ class Settings:
     slack_post_interval: float = 1.0  # seconds between new messages to one conversation (Slack: about one a second)
     slack_client_id: str = ""  # set: OAuth mode, installed in several workspaces, each with its own bot token
     slack_client_secret: str = field(default="", repr=False)
+    slow_workers: int = 8  # threads for model calls and what follows them, apart from the listeners' (slow_work.py)
 
     @property
     def oauth(self) -> bool:
@@ -100,6 +101,7 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         openai_structured=_structured(os.environ.get("OPENAI_STRUCTURED")),
         slack_client_id=client_id,
         slack_client_secret=os.environ.get("SLACK_CLIENT_SECRET", ""),
+        slow_workers=_count("READINESS_SLOW_WORKERS", 8),
     )
 
 
@@ -125,4 +127,15 @@ def _positive(name: str, default: float, *, zero: bool = False) -> float:
         raise SettingsError(f"{name} must be a number of seconds, not {text!r}.") from None
     if value < 0 or (value == 0 and not zero):
         raise SettingsError(f"{name} must be {'0 or ' if zero else ''}more than 0.")
+    return value
+
+
+def _count(name: str, default: int) -> int:
+    text = os.environ.get(name)
+    try:
+        value = int(text) if text else default
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {text!r}.") from None
+    if value < 1:
+        raise SettingsError(f"{name} must be 1 or more.")
     return value

@@ -31,6 +31,7 @@ from bot.slack.app import build_app
 from bot.slack.lifecycle import CleanStop, ListenerPool
 from bot.slack.installations import Installations
 from bot.slack.server import make_server
+from bot.slack.slow_work import SlowWork
 from storage.db import make_engine, migrate
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import SIGNING_SECRET, SlackSender
@@ -122,13 +123,15 @@ class RunningBot:
     oauth: bool = False  # installed in several workspaces through the OAuth flow, instead of one bot token
     portfolio_path: object = DEFAULT_PORTFOLIO_PATH  # how /readiness portfolio ranks
     post_interval: float = 0.0  # no pacing unless asked: tests post to one channel many times a second
+    slow_workers: int = 8  # READINESS_SLOW_WORKERS
+    slow_waiting: int | None = None  # how much slow work may wait for a worker (by default, 8 per worker)
 
     def start(self) -> RunningBot:
         self.settings = Settings(
             slack_bot_token="xoxb-test-token", slack_signing_secret=SIGNING_SECRET, slack_app_token="",
             database_url=self.database_url, slack_api_url=self.fake.url, framework_path=self.framework_path,
             slack_client_id=CLIENT_ID if self.oauth else "", slack_client_secret=CLIENT_SECRET if self.oauth else "",
-            slack_post_interval=self.post_interval,
+            slack_post_interval=self.post_interval, slow_workers=self.slow_workers,
         )
         self.engine = make_engine(self.database_url)
         assistant = Assistant(api_key="sk-test-key-not-real", base_url=self.openai_url, model="gpt-4o-mini",
@@ -139,7 +142,7 @@ class RunningBot:
                                  assistant=assistant, clock=self.clock,
                                  installations=Installations(self.engine, self.clock) if self.oauth else None,
                                  portfolio=load_portfolio(self.portfolio_path))
-        self.executor = ListenerPool()
+        self.executor = ListenerPool(SlowWork(self.slow_workers, waiting=self.slow_waiting))
         self.app = build_app(self.settings, self.services, executor=self.executor)
         self.server = make_server(self.app, self.services, signing_secret=SIGNING_SECRET, host="127.0.0.1", port=0,
                                   gate_token=GATE_TOKEN)
@@ -164,7 +167,7 @@ class RunningBot:
         self.start()
 
     def idle(self) -> None:
-        assert self.executor.drain(15.0), "listeners still running"
+        assert self.executor.drain_all(15.0), "listeners or slow work still running"
 
 
 @pytest.fixture

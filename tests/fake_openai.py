@@ -53,6 +53,9 @@ class FakeOpenAI:
         self.refuses_schemas = False
         self.prose_in_json_mode = False
         self.latency = 0.0  # seconds every unscripted answer takes
+        self.held = 0  # calls waiting on hold(), so far
+        self._holding = False
+        self._released = threading.Event()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -68,6 +71,24 @@ class FakeOpenAI:
 
     def queue(self, *, status: int = 200, body: dict | None = None, delay: float = 0.0, headers=None) -> None:
         self.script.append({"status": status, "body": body, "delay": delay, "headers": headers or {}})
+
+    def hold(self) -> None:
+        """Every call waits, unanswered, until release(); then it is answered as usual."""
+        with self._lock:
+            self._holding = True
+            self._released.clear()
+
+    def release(self) -> None:
+        with self._lock:
+            self._holding = False
+        self._released.set()
+
+    def _maybe_hold(self) -> None:
+        with self._lock:
+            if not self._holding:
+                return
+            self.held += 1
+        self._released.wait(60)
 
     def sent_texts(self) -> list[str]:
         """Everything the bot sent, as text: what left the process."""
@@ -104,6 +125,7 @@ class FakeOpenAI:
             def do_POST(self):  # noqa: N802 (http.server's name)
                 request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 answer = fake._answer(request)
+                fake._maybe_hold()
                 if answer["delay"]:
                     time.sleep(answer["delay"])
                 payload = json.dumps(answer["body"] or {"error": {"message": "fake error", "type": "server"}}).encode()

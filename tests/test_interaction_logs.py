@@ -38,6 +38,7 @@ def test_each_interaction_is_one_line_with_what_it_was_and_its_outcome(bot, line
     driver.click(driver.current(thread), Action.ANSWER_PARTLY)
     driver.reply(thread, f"partly, {TYPED}")
     bot.slack.command(f"status {TYPED}")
+    bot.idle()  # each logs when its work is done: one at a time, for the order below
     bot.slack.command(TYPED)
     bot.idle()
 

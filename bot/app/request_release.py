@@ -2,12 +2,14 @@
 copies for the approvals channel and each approver, in one unit of work.
 
 The approvers' AI pre-read is a model call, so it comes after that unit has committed (and after the form is
-acknowledged, which must be within Slack's 3 seconds): the copies still waiting in the outbox are rewritten to show it
-before they are delivered, and any copy already in Slack is updated to show it."""
+acknowledged, which must be within Slack's 3 seconds), on the slow workers with the copies' delivery: the copies still
+waiting in the outbox are rewritten to show it before they are delivered, and any copy already in Slack is updated to
+show it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from slack_sdk import WebClient
 from sqlalchemy import update
@@ -17,7 +19,7 @@ from bot.app.request_copies import post_copy, review_link, update_copies
 from bot.domain import approvals
 from bot.domain.approvals import RequestView, WaiverInput
 from bot.services import Services
-from bot.slack import ai_flow, home_flow
+from bot.slack import ai_flow, delivery, home_flow, slow_work
 from bot.slack.approver_groups import approvers
 from bot.slack.blocks.approvals import build_request_message
 from storage import outbox
@@ -53,9 +55,27 @@ def request(client: WebClient, services: Services, *, initiative_id: int, user_i
 
 
 def send(client: WebClient, services: Services, requested: Requested) -> list[str]:
-    """The pre-read shown in the copies, then the copies delivered: a sentence for each Slack refused."""
+    """The copies delivered: a sentence for each Slack refused. With AI assist on they are delivered with the pre-read,
+    on the slow workers, and those sentences told to the requester from there (or without it, here and now, when the
+    workers are busy)."""
+    if not ai_flow.enabled(services, requested.view.initiative.workspace_id):
+        return _deliver(client, services, requested, preread=False)
+    slow_work.hand_off(partial(_deliver_and_tell, client, services, requested, preread=True),
+                       refused=partial(_deliver_and_tell, client, services, requested, preread=False))
+    return []
+
+
+def _deliver_and_tell(client: WebClient, services: Services, requested: Requested, *, preread: bool) -> None:
+    problems = _deliver(client, services, requested, preread=preread)
+    if problems:
+        delivery.tell(client, user=requested.view.request.requested_by, channel=requested.view.initiative.channel_id,
+                      text=" ".join(problems))
+
+
+def _deliver(client: WebClient, services: Services, requested: Requested, *, preread: bool) -> list[str]:
+    """The pre-read (when asked for) shown in the copies, then the copies delivered and App Home republished."""
     view = requested.view
-    questions = ai_flow.preread(services, view)  # the model: with no transaction open
+    questions = ai_flow.preread(services, view) if preread else None  # the model: with no transaction open
     mine = list(requested.copies)
     if questions:
         view.request.preread = questions

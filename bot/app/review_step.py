@@ -1,11 +1,13 @@
 """One step of a review (an answer, a skip, a reply, an edited or deleted reply) as one unit of work: the change, the
 messages it causes, the summary when it completes the review and a release approval it made stale are stored
 together. Slack is asked before the unit (approver groups, the thread's link) and after it (App Home); the model
-reads an unclear reply, or writes the summary's paragraph, once the unit has committed."""
+reads an unclear reply, or writes the summary's paragraph, once the unit has committed, on the slow workers (with
+what follows it), so the listener is soon free again."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from slack_sdk import WebClient
 from sqlmodel import Session
@@ -15,7 +17,7 @@ from bot.app.request_copies import review_link
 from bot.domain import approvals
 from bot.domain.answering import Step
 from bot.services import Services
-from bot.slack import ai_flow, conversation, home_flow
+from bot.slack import ai_flow, conversation, home_flow, slow_work
 from storage.models import Initiative, Review
 
 
@@ -35,13 +37,26 @@ def take(client: WebClient, services: Services, review_id: int, act: Callable[[S
         changed = step.recorded not in (None, step.previous)
         stale = release_staleness.write_if_stale(session, services, state.initiative.id,
                                                  approvers=approvers) if changed else None
-    if model_reads:
-        ai_flow.propose(services, step, user_id=user_id)
     also = (user_id, stale.view.request.requested_by) if stale else (user_id,)
-    if summary_later:
-        summary.post(client, services, review_id=review_id, also=also)
-    elif changed or step.completed:
-        home_flow.refresh(client, services, state.initiative.id, *also)
+
+    def then() -> None:
+        if summary_later:
+            summary.post(client, services, review_id=review_id, also=also)  # the model's paragraph: slow work too
+        elif changed or step.completed:
+            home_flow.refresh(client, services, state.initiative.id, *also)
+
+    def read_reply(*, busy: bool) -> None:
+        """The model's reading of the reply (or the fallback, when the slow workers are `busy`), then `then`."""
+        if busy:
+            ai_flow.fall_back(services, step, user_id=user_id)
+        else:
+            ai_flow.propose(services, step, user_id=user_id)
+        then()
+
+    if model_reads:
+        slow_work.hand_off(partial(read_reply, busy=False), refused=partial(read_reply, busy=True))
+    else:
+        then()
 
 
 def _approvers(client: WebClient, services: Services, review_id: int) -> approvals.Approvers:

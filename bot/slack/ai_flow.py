@@ -1,6 +1,7 @@
 """AI assist in Slack: proposals a person confirms or changes, the summary paragraph, the approver pre-read.
 
-Every model call runs after Slack's ack, and any failure falls back to the buttons in one line.
+Every model call runs after Slack's ack, on the slow workers (bot/slack/slow_work.py); any failure, or workers too busy
+to take it, falls back to the buttons in one line.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from storage.models import AnswerStatus, Initiative, Workspace
 
 logger = logging.getLogger(__name__)
 FALLBACK = "🤖 AI assist could not help this time ({why}). Your reply is kept as a note: answer with the buttons above."
+BUSY = "AI assist is busy with other requests."
+SUMMARY_UNAVAILABLE = "_AI summary unavailable right now; the summary below is complete._"
 
 
 def enabled(services: Services, workspace_id: int | None, *, session: Session | None = None) -> bool:
@@ -54,15 +57,20 @@ def propose(services: Services, step: Step, *, user_id: str) -> None:
         assessment = services.assistant.assess(question.text, question.met_looks_like, step.note,
                                                workspace_id=initiative.workspace_id, initiative_id=initiative.id)
     except AIUnavailable as why:
-        with services.session() as session:
-            outbox.ephemeral(session, channel=review.channel_id, user_id=user_id, thread_ts=review.thread_ts,
-                             text=FALLBACK.format(why=str(why).rstrip(".").lower()),
-                             workspace_id=initiative.workspace_id)
+        fall_back(services, step, user_id=user_id, why=str(why))
         return
     text, blocks = build_proposal(assessment, step)
     with services.session() as session:
         outbox.post(session, conversation=review.channel_id, thread_ts=review.thread_ts, text=text, blocks=blocks,
                     workspace_id=initiative.workspace_id)
+
+
+def fall_back(services: Services, step: Step, *, user_id: str, why: str = BUSY) -> None:
+    """Tell the person in one line that the model could not read their reply, and why: their reply is kept."""
+    initiative, review = step.state.initiative, step.state.review
+    with services.session() as session:
+        outbox.ephemeral(session, channel=review.channel_id, user_id=user_id, thread_ts=review.thread_ts,
+                         text=FALLBACK.format(why=why.rstrip(".").lower()), workspace_id=initiative.workspace_id)
 
 
 def build_proposal(assessment: Assessment, step: Step) -> tuple[str, list[dict]]:
@@ -107,7 +115,7 @@ def summary_paragraph(services: Services, summary: Summary) -> str | None:
         paragraph = services.assistant.executive_summary(review_text, workspace_id=initiative.workspace_id,
                                                          initiative_id=initiative.id)
     except AIUnavailable:
-        return "_AI summary unavailable right now; the summary below is complete._"
+        return SUMMARY_UNAVAILABLE
     return from_model(shorten(paragraph, 1200), source=review_text)
 
 

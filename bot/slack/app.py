@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor
 from datetime import timedelta
 from functools import partial
 
@@ -21,6 +20,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slack import failures, installations, listeners, receipt, relay
 from bot.slack.lifecycle import ListenerPool
+from bot.slack.slow_work import listener_pool
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +42,10 @@ def build_client(settings: Settings, *, logger: logging.Logger | None = None) ->
 
 
 def build_app(
-    settings: Settings, services: Services, *, verify_token: bool = True, executor: Executor | None = None,
+    settings: Settings, services: Services, *, verify_token: bool = True, executor: ListenerPool | None = None,
 ) -> App:
-    """The Bolt app; slow work runs on `executor` after the ack (a ListenerPool by default)."""
-    executor = executor or ListenerPool()
+    """The Bolt app; listeners run on `executor` after the ack (by default a ListenerPool, with its slow workers)."""
+    executor = executor or listener_pool(settings)
     app = App(
         client=build_client(settings),
         oauth_flow=_oauth_flow(settings, services) if settings.oauth else None,
@@ -57,7 +57,7 @@ def build_app(
         request_verification_enabled=False,
         listener_executor=executor,
     )
-    app.middleware(receipt.record_first(services, executor))  # first: nothing acts on a request not recorded
+    app.middleware(receipt.record_first(services, executor, app))  # first: nothing acts on a request not recorded
 
     services.outbox.connect(partial(relay.deliver, app.client, services, interval=settings.slack_post_interval,
                                     lease=timedelta(seconds=settings.outbox_lease_seconds)))

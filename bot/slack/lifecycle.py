@@ -1,5 +1,6 @@
-"""Running and stopping: the listeners' thread pool, which can wait for its work, and a clean stop of the HTTP
-server (no new requests, those in flight finished, then the serving loop ended)."""
+"""Running and stopping: the listeners' thread pool (with the slow workers it hands model calls to), which can wait
+for its work, and a clean stop of the HTTP server (no new requests, those in flight finished, then the serving loop
+ended)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,24 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING
 
 from waitress.channel import HTTPChannel
 
+if TYPE_CHECKING:
+    from bot.slack.slow_work import SlowWork
+
 logger = logging.getLogger(__name__)
-LISTENER_THREADS = 64  # acks wait for a free thread: keep this above the requests expected at once
+LISTENER_THREADS = 64  # a command's or a form's ack waits for a free thread: keep this above the requests at once
+DISPATCH_THREADS = 8  # hand stored events, clicks and commands to their listeners (bot/slack/receipt.py)
 GRACE_SECONDS = 20.0  # how long a stop waits for the work in flight; what is left is swept at the next start
 
 
-class ListenerPool(ThreadPoolExecutor):
-    """The listeners' threads, remembering their work so a stop (or a test) can wait until it is done."""
+class DrainingPool(ThreadPoolExecutor):
+    """A thread pool remembering its work, so a stop (or a test) can wait until it is done."""
 
-    def __init__(self) -> None:
-        super().__init__(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+    def __init__(self, *, max_workers: int, thread_name_prefix: str) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix=thread_name_prefix)
         self._pending: set[Future] = set()
         self._lock = threading.Lock()
 
@@ -37,7 +43,8 @@ class ListenerPool(ThreadPoolExecutor):
             self._pending.discard(future)
 
     def drain(self, timeout: float) -> bool:
-        """Wait until no listener is running (work they start meanwhile included); False if `timeout` ran out."""
+        """Wait until none of its work is running or waiting (work started meanwhile included); False if `timeout`
+        ran out."""
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
@@ -50,10 +57,41 @@ class ListenerPool(ThreadPoolExecutor):
             wait(pending, timeout=remaining)
 
 
+class ListenerPool(DrainingPool):
+    """The listeners' threads; model calls (and what follows them) go from them to `slow`, its own bounded workers,
+    so a listener is soon free for the next acknowledgement (bot/slack/slow_work.py). Requests acknowledged once
+    stored reach their listeners through `dispatch`, threads of their own, as a dispatch waits for its listener to
+    start: in the listeners' pool, a burst of them could take every thread and wait for listeners that cannot start."""
+
+    def __init__(self, slow: SlowWork) -> None:
+        super().__init__(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+        self.slow = slow
+        self.dispatch = DrainingPool(max_workers=DISPATCH_THREADS, thread_name_prefix="dispatch")
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        return super().submit(self.slow.handing_to(fn), *args, **kwargs)
+
+    def drain_listeners(self, timeout: float) -> bool:
+        """Wait until the dispatches, then the listeners (those they started too), are done; False if `timeout` ran
+        out."""
+        deadline = time.monotonic() + timeout
+        return self.dispatch.drain(timeout) and self.drain(max(0.0, deadline - time.monotonic()))
+
+    def drain_all(self, timeout: float) -> bool:
+        """Wait until the listeners, then the slow work they handed over, are done; False if `timeout` ran out."""
+        deadline = time.monotonic() + timeout
+        return self.drain_listeners(timeout) and self.slow.drain(max(0.0, deadline - time.monotonic()))
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.dispatch.shutdown(wait, cancel_futures=cancel_futures)
+        super().shutdown(wait, cancel_futures=cancel_futures)
+        self.slow.shutdown(wait, cancel_futures=cancel_futures)
+
+
 class CleanStop:
     """Stopping a waitress server cleanly: `begin` (from any thread) accepts no new connection, lets the requests in
-    flight be answered and their listeners finish, within `grace` seconds, then ends the serving loop; `finish`,
-    once `server.run()` has returned, closes the sockets."""
+    flight be answered and their listeners and slow work finish, within `grace` seconds, then ends the serving loop;
+    `finish`, once `server.run()` has returned, closes the sockets."""
 
     def __init__(self, server, pool: ListenerPool, *, grace: float = GRACE_SECONDS) -> None:
         self.server, self.pool, self.grace = server, pool, grace
@@ -64,7 +102,7 @@ class CleanStop:
         deadline = time.monotonic() + self.grace
         self.server.accepting = False
         self.complete = (_until(lambda: not _busy(self.server), deadline)
-                         and self.pool.drain(max(0.0, deadline - time.monotonic())))
+                         and self.pool.drain_all(max(0.0, deadline - time.monotonic())))
         if not self.complete:
             logger.warning("Stopped with work still in flight; it is acted on when the bot next starts")
         self.server.task_dispatcher.shutdown(timeout=1)

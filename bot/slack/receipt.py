@@ -9,16 +9,18 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 
-from slack_bolt import BoltContext, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services import Services
 from bot.slack import failures, interactions
 from bot.slack.incoming import RESUMED, STORED_AS, kind_of
+from bot.slack.lifecycle import ListenerPool
 from storage import inbox
 
 logger = logging.getLogger(__name__)
 ANSWERED_IN_ACK = {"block_suggestion", "view_closed"}  # nothing to act on after the acknowledgement
+ACKED_ONCE_STORED = {"event_callback", "block_actions", "command"}  # their acknowledgement never carries anything
 BOLTS_OWN_EVENTS = {"app_uninstalled", "tokens_revoked"}  # acted on by Bolt's listeners, which keep no inbox
 
 
@@ -30,9 +32,14 @@ def _inbox_key(body: dict, request: BoltRequest) -> str | None:
     return request.headers.get("x-slack-signature", [None])[0] or body.get("trigger_id")
 
 
-def record_first(services: Services, executor: Executor) -> Callable:
+def record_first(services: Services, executor: ListenerPool, app: App) -> Callable:
     """Bolt middleware: store the request before it is acknowledged, and tell its listener under which key; a key
-    stored already is a replay. A request the inbox sweep hands back is stored already."""
+    stored already is a replay. A request the inbox sweep hands back is stored already.
+
+    An event, a click or a command is acknowledged as soon as it is stored, and handed to the app again by the
+    executor's dispatch threads (as the sweep hands it), so its acknowledgement waits for no listener thread and no other work (the
+    bot answers a command through its response_url); a form's acknowledgement can carry its errors, so a form goes
+    on to its listener."""
 
     def record(body: dict, request: BoltRequest, context: BoltContext, next):  # noqa: A002 (Bolt's name)
         if context.get(RESUMED):
@@ -56,8 +63,12 @@ def record_first(services: Services, executor: Executor) -> Callable:
         if not first:
             interactions.log(context, interactions.Outcome.REPLAY)  # a replay, or a retry of an event received
             return BoltResponse(status=200, body="")
-        if payload is not None:
-            context[STORED_AS] = key
+        if payload is None:
+            return next()
+        if kind in ACKED_ONCE_STORED:
+            executor.dispatch.submit(app.dispatch, BoltRequest(body=payload, context={RESUMED: key}))
+            return BoltResponse(status=200, body="")
+        context[STORED_AS] = key
         return next()
 
     return record
