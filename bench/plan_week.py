@@ -1,12 +1,14 @@
 """Time the planning of one weekly run, its peak memory and its SQL statements, at each number of initiatives given.
 
-Planning must not issue a query per initiative, and its memory must not grow with the number of answers. Uses a
-fresh SQLite file, or the PostgreSQL database given as BENCH_DATABASE_URL (a scratch database: its tables are
-emptied). Peak memory is what Python allocated during one planning (tracemalloc), measured apart from the timings.
+Planning goes a page of initiatives at a time (bot.domain.nudges.PAGE): a fixed number of queries per page, and a
+peak memory that depends on the page's size, not on the number of initiatives. Each page's nudges are counted, then
+dropped, as the weekly run records each page and moves on. Uses a fresh SQLite file, or the PostgreSQL database given
+as BENCH_DATABASE_URL (a scratch database: its tables are emptied). Peak memory is what Python allocated during one
+planning (tracemalloc), measured apart from the timings.
 
     .venv/bin/python bench/plan_week.py                      # 10,000 initiatives
     .venv/bin/python bench/plan_week.py 1000 10000 50000
-    BENCH_DATABASE_URL=postgresql+psycopg://root@127.0.0.1/test .venv/bin/python bench/plan_week.py 1000 10000
+    BENCH_DATABASE_URL=postgresql+psycopg://root@127.0.0.1/bench_scratch .venv/bin/python bench/plan_week.py 1000 10000
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +28,7 @@ from sqlalchemy import event, insert  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
 from bot.approval_policy import load_policy  # noqa: E402
-from bot.domain.nudges import plan  # noqa: E402
+from bot.domain.nudges import PAGE, plan_pages  # noqa: E402
 from bot.framework import load_framework  # noqa: E402
 from storage.db import make_engine, migrate  # noqa: E402
 from storage.models import (  # noqa: E402
@@ -87,9 +90,14 @@ def populate(engine, framework, initiatives: int) -> None:
 NOW = datetime(2026, 1, 5, 16, 0, tzinfo=UTC)  # a Monday: every timezone's week has turned
 
 
-def planning(engine, framework, policy) -> list:
+def planning(engine, framework, policy) -> tuple[int, Counter]:
+    """Plan the week page by page, keeping only how many nudges of each kind: (pages, nudges by kind)."""
+    pages, kinds = 0, Counter()
     with Session(engine) as session:
-        return plan(session=session, now=NOW, framework=framework, policy=policy)
+        for page in plan_pages(session=session, now=NOW, framework=framework, policy=policy):
+            pages += 1
+            kinds.update(nudge.kind.value for nudge in page)
+    return pages, kinds
 
 
 def measure(engine, framework, policy, initiatives: int) -> None:
@@ -101,23 +109,19 @@ def measure(engine, framework, policy, initiatives: int) -> None:
     for _ in range(3):
         statements.clear()
         started = time.perf_counter()
-        planned = planning(engine, framework, policy)
+        pages, kinds = planning(engine, framework, policy)
         timings.append(time.perf_counter() - started)
     event.remove(engine, "before_cursor_execute", count)
-    del planned
     tracemalloc.start()
-    planned = planning(engine, framework, policy)
+    planning(engine, framework, policy)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    kinds = {}
-    for nudge in planned:
-        kinds[nudge.kind.value] = kinds.get(nudge.kind.value, 0) + 1
-    print(f"database: {engine.dialect.name}; initiatives: {initiatives:,}")
+    print(f"database: {engine.dialect.name}; initiatives: {initiatives:,}; pages of {PAGE:,}: {pages}")
     print(f"planning one weekly run: best {min(timings):.2f} s of 3 (each: "
           + ", ".join(f"{t:.2f} s" for t in timings) + ")")
     print(f"peak memory of one planning: {peak / 2**20:.1f} MiB")
-    print(f"SQL statements per planning: {len(statements)}")
-    print(f"nudges planned: {len(planned):,} " + str(dict(sorted(kinds.items()))), flush=True)
+    print(f"SQL statements per planning: {len(statements)} ({len(statements) / pages:.1f} a page)")
+    print(f"nudges planned: {sum(kinds.values()):,} " + str(dict(sorted(kinds.items()))), flush=True)
 
 
 def main(sizes: list[int]) -> None:
