@@ -6,6 +6,7 @@ from datetime import date
 
 from slack_bolt import App
 
+from bot.app import report_adoption
 from bot.domain import adoption
 from bot.domain.access import Attempt
 from bot.domain.initiatives import latest_review
@@ -19,7 +20,6 @@ from bot.slack.blocks import adoption as blocks
 from bot.slack.failures import reports_errors
 from bot.slack.ids import Action, View, parse_week_ref
 from bot.text import from_plain
-from storage import outbox
 from storage.models import Initiative
 
 
@@ -62,23 +62,16 @@ def handle_report_submission(ack, body: dict, view: dict, client, context) -> No
     authorize(context, Attempt.REPORT, initiative_id=initiative_id)
     user_id = body["user"]["id"]
     try:
-        with services.session(deliver=False) as session:  # the form is acknowledged first, then the check-in updated
-            adoption.record(initiative_id, week_start, form, user_id=user_id, session=session)
-            initiative = session.get(Initiative, initiative_id)
-            name = initiative.name
-            if checkin := blocks.checkin_of(view):
-                text, reported = blocks.build_reported_checkin(initiative, week_start, user_id)
-                outbox.update(session, channel=checkin[0], ts=checkin[1], text=text, blocks=reported,
-                              workspace_id=initiative.workspace_id)
-            queued = outbox.queued(session)
+        reported = report_adoption.report(services, initiative_id, week_start, form, user_id=user_id,
+                                          checkin=blocks.checkin_of(view))
     except adoption.ScorecardErrors as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
     ack()
-    if queued:
-        services.outbox.deliver(queued)  # a check-in Slack will not update keeps its buttons: the report is saved
+    if reported.queued:
+        services.outbox.deliver(reported.queued)  # a check-in Slack will not update keeps its buttons: it is saved
     delivery.tell(client, user=user_id, channel=None,
-                  text=f"Thanks: saved {from_plain(name)} for {blocks.week_label(week_start)}.")
+                  text=f"Thanks: saved {from_plain(reported.initiative)} for {blocks.week_label(week_start)}.")
     home_flow.refresh(client, services, initiative_id, user_id)
 
 
