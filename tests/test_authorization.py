@@ -235,7 +235,7 @@ def test_approvers_the_tier_names_may_act_outside_the_channel(bot, monkeypatch):
     driver.start("Low pilot", tier="low")  # risk and compliance approves only at high
     for name in (NAME, "Low pilot"):
         bot.slack.command(f"status {name}", user="U902")
-    bot.idle()
+        bot.idle()  # each answered before the next is sent, for the order below
     high, low = bot.fake.responses()[-2:]
     assert "questions answered" in json.dumps(high["blocks"])
     assert low["text"].startswith(f"You can't {Attempt.STATUS} Low pilot: it belongs to <#{CHANNEL}>")

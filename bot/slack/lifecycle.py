@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 LISTENER_THREADS = 64  # a command's or a form's ack waits for a free thread: keep this above the requests at once
-DISPATCH_THREADS = 8  # hand stored events, clicks and commands to their listeners (bot/slack/receipt.py)
+DISPATCH_THREADS = 1  # hands stored events, clicks and commands to their listeners (bot/slack/receipt.py) in the
+# order they arrived: each listener has started before the next request is handed on, as when the ack waited for it
+# (two quick replies by one person are acted on in the order sent)
 GRACE_SECONDS = 20.0  # how long a stop waits for the work in flight; what is left is swept at the next start
 
 
@@ -60,7 +62,7 @@ class DrainingPool(ThreadPoolExecutor):
 class ListenerPool(DrainingPool):
     """The listeners' threads; model calls (and what follows them) go from them to `slow`, its own bounded workers,
     so a listener is soon free for the next acknowledgement (bot/slack/slow_work.py). Requests acknowledged once
-    stored reach their listeners through `dispatch`, threads of their own, as a dispatch waits for its listener to
+    stored reach their listeners through `dispatch`, a thread of its own, as a dispatch waits for its listener to
     start: in the listeners' pool, a burst of them could take every thread and wait for listeners that cannot start."""
 
     def __init__(self, slow: SlowWork) -> None:

@@ -36,10 +36,10 @@ def record_first(services: Services, executor: ListenerPool, app: App) -> Callab
     """Bolt middleware: store the request before it is acknowledged, and tell its listener under which key; a key
     stored already is a replay. A request the inbox sweep hands back is stored already.
 
-    An event, a click or a command is acknowledged as soon as it is stored, and handed to the app again by the
-    executor's dispatch threads (as the sweep hands it), so its acknowledgement waits for no listener thread and no other work (the
-    bot answers a command through its response_url); a form's acknowledgement can carry its errors, so a form goes
-    on to its listener."""
+    An event, a click or a command is acknowledged as soon as it is stored, and handed to the app again, in the order
+    they arrived, by the executor's dispatch thread (as the sweep hands a request on), so its acknowledgement waits
+    for no listener thread and no other work (the bot answers a command through its response_url); a form's
+    acknowledgement can carry its errors, so a form goes on to its listener."""
 
     def record(body: dict, request: BoltRequest, context: BoltContext, next):  # noqa: A002 (Bolt's name)
         if context.get(RESUMED):
