@@ -189,9 +189,10 @@ def _scheduler(args: argparse.Namespace) -> None:
     import signal
     import threading
 
-    from bot.runtime import start
     from bot.app import sweep_approvals
+    from bot.runtime import start
     from bot.slack import nudge_sender
+    from bot.slack.lifecycle import pause
 
     app, services = start(load_settings())
     stopping = threading.Event()
@@ -207,7 +208,7 @@ def _scheduler(args: argparse.Namespace) -> None:
             services.outbox.deliver()
         except Exception:
             logger.exception("Scheduled run failed; trying again next time")
-        stopping.wait(args.every)
+        pause(stopping, args.every)
 
 
 def _clock(text: str | None):

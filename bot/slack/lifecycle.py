@@ -25,6 +25,14 @@ DISPATCH_THREADS = 1  # hands stored events, clicks and commands to their listen
 GRACE_SECONDS = 20.0  # how long a stop waits for the work in flight; what is left is swept at the next start
 
 
+def pause(stopping: threading.Event, seconds: float, *, step: float = 0.1) -> None:
+    """Wait `seconds`, or until `stopping` is set, in short sleeps: Event.wait's own timed wait never ends under
+    libfaketime, which the tests use to run the bot at any instant."""
+    deadline = time.monotonic() + seconds
+    while not stopping.is_set() and time.monotonic() < deadline:
+        time.sleep(min(step, max(0.0, deadline - time.monotonic())))
+
+
 class DrainingPool(ThreadPoolExecutor):
     """A thread pool remembering its work, so a stop (or a test) can wait until it is done."""
 

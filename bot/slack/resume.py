@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services import Services
 from bot.slack.incoming import RESUMED
+from bot.slack.lifecycle import pause
 from storage import inbox
 
 logger = logging.getLogger(__name__)
@@ -56,4 +57,4 @@ class Sweeper:
                 self._services.outbox.deliver()
             except SQLAlchemyError as error:
                 logger.warning("Could not sweep (%s); trying again shortly", type(error).__name__)
-            self._stopping.wait(self._every)
+            pause(self._stopping, self._every)
