@@ -86,6 +86,20 @@ def claim(*, limit: int, session: Session, lease: timedelta = LEASE) -> list[Out
     return list(messages)
 
 
+def reserve(message_ids: list[int], *, session: Session) -> None:
+    """Claim messages as they are written, for work still to be done on them (e.g. a model's text to add) before
+    they go out: no relay takes them until `release`, or until the lease runs out (that work was lost)."""
+    session.execute(sql_update(OutboxMessage).where(OutboxMessage.id.in_(message_ids))
+                    .values(claimed_at=moment(session)))
+
+
+def release(message_ids: list[int], *, session: Session, **changes) -> None:
+    """Messages `reserve`d, and not delivered since, given `changes` (e.g. their text and blocks) and claimable."""
+    session.execute(sql_update(OutboxMessage).where(OutboxMessage.id.in_(message_ids),
+                                                OutboxMessage.delivered_at.is_(None))
+                    .values(claimed_at=None, **changes))
+
+
 def any_claimable(*, session: Session, lease: timedelta = LEASE) -> bool:
     """Whether a message could be claimed now (a read, so a relay with nothing to do takes no write lock)."""
     found = session.exec(select(OutboxMessage.id).where(*_claimable(moment(session), lease)).limit(1)).first()

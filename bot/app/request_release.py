@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from functools import partial
 
 from slack_sdk import WebClient
-from sqlalchemy import update
 from sqlmodel import Session
 
 from bot.app.request_copies import post_copy, review_link, update_copies
@@ -23,7 +22,7 @@ from bot.slack import ai_flow, delivery, home_flow, slow_work
 from bot.slack.approver_groups import approvers
 from bot.slack.blocks.approvals import build_request_message
 from storage import outbox
-from storage.models import Initiative, OutboxMessage, ReleaseRequest
+from storage.models import Initiative, ReleaseRequest
 
 
 @dataclass(frozen=True)
@@ -51,6 +50,8 @@ def request(client: WebClient, services: Services, *, initiative_id: int, user_i
         text, blocks = build_request_message(view, services.framework, permalink=link)
         copies = [post_copy(session, view, target, text, blocks).id
                   for target in [view.request.approvals_channel, *found.people_for(view)]]
+        if ai_flow.enabled(services, initiative.workspace_id, session=session):
+            outbox.reserve(copies, session=session)  # for their pre-read: no other delivery sends them before it
     return Requested(view, copies, link)
 
 
@@ -77,22 +78,22 @@ def _deliver(client: WebClient, services: Services, requested: Requested, *, pre
     view = requested.view
     questions = ai_flow.preread(services, view) if preread else None  # the model: with no transaction open
     mine = list(requested.copies)
-    if questions:
-        view.request.preread = questions
-        with services.session(deliver=False) as session:
+    with services.session(deliver=False) as session:
+        if questions:
+            view.request.preread = questions
             session.get(ReleaseRequest, view.request.id).preread = questions
             _show_everywhere(session, services, requested)
             mine += outbox.queued(session)
+        else:
+            outbox.release(requested.copies, session=session)  # as written
     refused = services.outbox.deliver(mine)
     home_flow.refresh(client, services, view.initiative.id, view.request.requested_by)
     return [f"I could not DM <@{to}>." if to.startswith(("U", "W")) else why for to, why in refused]
 
 
 def _show_everywhere(session: Session, services: Services, requested: Requested) -> None:
-    """Every copy shows the request as it is now: rewritten while it waits in the outbox (no relay claimed it yet),
-    else updated in Slack once it is there."""
+    """Every copy shows the request as it is now: rewritten while it waits in the outbox (reserved for this), else
+    updated in Slack once it is there (its lease ran out first)."""
     text, blocks = build_request_message(requested.view, services.framework, permalink=requested.permalink)
-    session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(requested.copies),
-                                                OutboxMessage.claimed_at.is_(None))
-                    .values(text=text, blocks=blocks))
+    outbox.release(requested.copies, session=session, text=text, blocks=blocks)
     update_copies(session, services, requested.view, permalink=requested.permalink)
