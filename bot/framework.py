@@ -29,10 +29,21 @@ class Tier(StrEnum):
 
 
 class Owner(StrEnum):
-    """Which named owner of the initiative an unmet condition falls to."""
+    """Who a question is asked of and an unmet condition falls to: a named owner of the initiative, or the approval
+    policy's risk and compliance group."""
 
     BUSINESS = "business_owner"
     TECHNICAL = "technical_owner"
+    RISK = "risk_and_compliance"
+
+
+class IntakeField(StrEnum):
+    """What the intake form holds that a question asks again: proposed as its answer, to confirm or change."""
+
+    BUSINESS_OWNER = "business_owner"
+    TECHNICAL_OWNER = "technical_owner"
+    DATA_SOURCES = "data_sources"
+    INTEGRATIONS = "integrations"
 
 
 class EvidenceKind(StrEnum):
@@ -195,6 +206,7 @@ class Question(_Strict):
     next_step: str = Field(min_length=1, max_length=400)
     source: str = Field(min_length=1, max_length=200)
     standards: tuple[StandardRef, ...] = ()
+    intake: IntakeField | None = None
 
     @field_validator("tiers")
     @classmethod

@@ -36,13 +36,6 @@ class ReviewStatus(StrEnum):
     COMPLETE = "complete"
 
 
-class Awaiting(StrEnum):
-    """What a reply in the review thread is taken as."""
-
-    ANSWER = "answer"
-    EVIDENCE = "evidence"
-
-
 class Workspace(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(unique=True, max_length=32)
@@ -85,6 +78,7 @@ class Initiative(InitiativeBase, table=True):
 class InitiativeCreate(InitiativeBase):
     team_id: str
     created_by: str
+    asks_in: str = "thread"  # where the review asks each owner: "thread" or "dm" (kept on the review)
 
 
 class Review(SQLModel, table=True):
@@ -94,11 +88,26 @@ class Review(SQLModel, table=True):
     status: ReviewStatus = Field(default=ReviewStatus.IN_PROGRESS, sa_type=String(20))
     channel_id: str = Field(max_length=32)
     thread_ts: str | None = Field(default=None, max_length=32, index=True)
-    awaiting_question_id: str | None = Field(default=None, max_length=60)
-    awaiting: Awaiting | None = Field(default=None, sa_type=String(20))
     created_at: datetime = _ts_column()
     updated_at: datetime = _ts_column()
     summary_posted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    asks_in: str = Field(default="thread", max_length=10, sa_column_kwargs={"server_default": "thread"})  # or "dm"
+    routed: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # group -> its people, at start
+
+
+class ReviewPost(SQLModel, table=True):
+    """A message of a review the bot keeps up to date in place: a person's checklist of questions (`kind`
+    checklist, `person_id` the one it asks, `part` when their questions take several messages) or the posted
+    summary (`kind` summary). `outbox_id` is its post; where it went and its ts are recorded there once delivered."""
+
+    __tablename__ = "review_post"
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    kind: str = Field(max_length=20)
+    person_id: str | None = Field(default=None, max_length=32)
+    part: int = Field(default=0)
+    outbox_id: int = Field(foreign_key="outbox.id")
 
 
 class Answer(SQLModel, table=True):

@@ -36,6 +36,16 @@ def update(session: Session, *, channel: str, ts: str, text: str, blocks: list[d
                                        workspace_id=workspace_id))
 
 
+def update_post(session: Session, post: OutboxMessage, *, text: str, blocks: list[dict] | None,
+                tell: str | None = None, hint: str | None = None) -> OutboxMessage:
+    """The outbox post `post` replaced by this text and these blocks, by its channel and ts once it is delivered (now,
+    if it is already); `tell` is told, with `hint`, if Slack refuses it. The update waits in the post's conversation
+    queue, after the post and its earlier updates: a DM's post names the person, not the DM channel Slack gave it, so
+    an update by that channel could overtake them."""
+    return _add(session, OutboxMessage(kind="update", conversation=post.conversation, thread_of=post.id, text=text,
+                                       blocks=blocks, workspace_id=post.workspace_id, tell=tell, hint=hint))
+
+
 def ephemeral(session: Session, *, channel: str, user_id: str, text: str, thread_ts: str | None = None,
               workspace_id: int | None = None) -> OutboxMessage:
     """A message only `user_id` sees, in `channel` (a DM instead when Slack will not show it there)."""

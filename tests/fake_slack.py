@@ -213,6 +213,14 @@ class FakeSlack:
             found.append(p)
         return found
 
+    def shown(self, post: dict) -> dict:
+        """A posted message as it reads now: its post's params, as its latest chat.update left them."""
+        now = post
+        for call in self.calls_to("chat.update"):
+            if call.params.get("ts") == post["ts"] and call.params.get("channel") == post.get("channel"):
+                now = {**post, **call.params}
+        return now
+
     def _history(self, params: dict) -> list[dict]:
         """conversations.history (a channel's top-level messages) or .replies (a thread), newest first, with their
         metadata when asked for."""

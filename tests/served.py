@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from bot.framework import DEFAULT_FRAMEWORK_PATH, load_framework
 from storage.db import make_engine
 from storage.models import Answer, Evidence, GoDecision, InboxEntry
 from tests.fake_slack import FakeSlack
@@ -88,7 +89,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30.0) -
 
 def start_review(served: ServedBot, name: str, *, tier: str = "high") -> tuple[str, int]:
     """Start a review through a served process (as a person would: the command, then the intake form); its
-    thread's ts and its review id, once its first question is posted."""
+    thread's ts and its review id, once every owner's checklist is posted."""
     fake = served.fake
     assert served.slack.command(f"new {name}").status == 200
     fake.wait_for(lambda: fake.calls_to("views.open"))
@@ -97,7 +98,8 @@ def start_review(served: ServedBot, name: str, *, tier: str = "high") -> tuple[s
     fake.wait_for(lambda: any(p["text"].startswith("Readiness review:") for p in fake.posts(top_level=True)))
     thread = fake.posts(top_level=True)[-1]["ts"]
     driver = ReviewDriver(served)
-    fake.wait_for(lambda: driver.questions(thread))
+    asked = len(load_framework(DEFAULT_FRAMEWORK_PATH).questions_for(tier))
+    fake.wait_for(lambda: len(driver.questions(thread)) == asked)
     return thread, driver.current(thread).review_id
 
 

@@ -183,6 +183,16 @@ class SlackSender:
         return {**self._reply(text, ts=ts, thread_ts=thread_ts, user=user), "channel": channel, "event_ts": ts,
                 "channel_type": "channel"}
 
+    def direct_message(self, text: str, *, user: str = "U100", channel: str | None = None,
+                       files: list[dict] | None = None) -> Response:
+        """A person's message in their DM with the bot (message.im, from events_message_im.json)."""
+        ts = self.new_ts()
+        event = {**fixture("events_message_im.json")["event"], "user": user, "text": text, "ts": ts, "event_ts": ts,
+                 "channel": channel or "D" + user.lstrip("UW")}
+        if files:
+            event.update(subtype="file_share", files=files)
+        return self.event(event)
+
     def edit_reply(self, text: str, *, ts: str, before: str, thread_ts: str, user: str = "U100",
                    channel: str = CHANNEL) -> Response:
         """message_changed: the reply `ts`, which read `before`, now reads `text` (Slack's hidden event, the new

@@ -7,11 +7,18 @@ from sqlmodel import Session, select
 from bot.ai.assist import Structured, prompt
 from bot.domain.progress import ReviewState
 from bot.domain.summary import summarize
-from bot.slack.blocks.messages import build_summary_messages
-from bot.slack.ids import Action
-from storage.models import Answer, AnswerStatus, ModelCall, Review
+from bot.framework import Owner
+from bot.slack.blocks.summary import build_summary
+from bot.slack.ids import Action, parse_proposal_ref
+from storage.models import Answer, AnswerStatus, Evidence, ModelCall, Review
 from tests.fake_openai import completion
-from tests.review_driver import EVIDENCE_REPLIES, ReviewDriver
+from tests.review_driver import (
+    EVIDENCE_REPLIES,
+    TECHNICAL,
+    ReviewDriver,
+    evidence_asked,
+    question_now,
+)
 from tests.slack_requests import CHANNEL
 
 
@@ -33,6 +40,11 @@ def _button(post: dict, action: Action) -> dict:
     return next(e for b in post["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action)
 
 
+def _question_of(proposal: dict) -> str:
+    """The id of the question a proposal answers."""
+    return parse_proposal_ref(_button(proposal, Action.AI_CONFIRM)["value"].rpartition(":")[0])[1]
+
+
 def test_free_text_reply_gets_a_proposal_that_becomes_an_answer_only_when_confirmed(ai_bot, fake_openai):
     driver = ReviewDriver(ai_bot)
     thread = driver.start()
@@ -50,12 +62,36 @@ def test_free_text_reply_gets_a_proposal_that_becomes_an_answer_only_when_confir
     [answer] = _answers(ai_bot)
     assert (answer.question_id, answer.status, answer.answered_by, answer.source) == (
         first.question_id, AnswerStatus.PARTLY, "U500", "ai_confirmed")
-    confirmed = ai_bot.fake.calls_to("chat.update")[-1].params
+    confirmed = ai_bot.fake.shown(proposal)
     assert "confirmed by <@U500>" in confirmed["text"] and "actions" not in str(confirmed["blocks"])
+    assert question_now(ai_bot, thread, first.question_id).answered, "its checklist shows the answer"
     request = fake_openai.requests[0]
     shape = request["response_format"]
     assert request["model"] == "gpt-4o-mini" and shape["type"] == "json_schema", "Structured Outputs first"
     assert shape["json_schema"]["strict"] is True and shape["json_schema"]["name"] == "Assessment"
+
+
+def test_an_owners_chatter_is_read_for_their_own_next_open_question(ai_bot, framework):
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start()
+    first, then = [q for q in driver.questions(thread)
+                   if framework.question(q.question_id).owner != Owner.BUSINESS][:2]  # the technical owner's
+    driver.click(first, Action.ANSWER_NOT_YET, user=TECHNICAL)
+    driver.reply(thread, "We page the on-call engineer and fix it within a day", user=TECHNICAL)
+    proposal = _proposal(ai_bot, thread)
+    assert _question_of(proposal) == then.question_id, "not the first open question: the first of theirs"
+    assert [a.question_id for a in _answers(ai_bot)] == [first.question_id], "the proposal is not an answer"
+
+
+def test_chatter_in_a_dm_gets_its_proposal_in_that_dm_never_in_the_channel(ai_bot):
+    driver = ReviewDriver(ai_bot)
+    thread = driver.start(asks_in="dm")
+    ai_bot.slack.direct_message("We page the on-call engineer and fix it within a day", user=TECHNICAL)
+    ai_bot.idle()
+    in_dm = ai_bot.fake.posts(channel=ai_bot.fake.dm(TECHNICAL))
+    [proposal] = [p for p in in_dm if p["text"].startswith("AI proposal")]
+    assert "thread_ts" not in proposal or not proposal["thread_ts"]
+    assert not [p for p in ai_bot.fake.posts(thread_ts=thread) if p["text"].startswith("AI proposal")]
 
 
 def _change(ai_bot, proposal: dict, answer: str, reason: str, *, user: str = "U100"):
@@ -83,8 +119,7 @@ def test_change_records_the_persons_own_answer_and_why_the_proposal_was_wrong(ai
     [answer] = _answers(ai_bot)
     assert (answer.question_id, answer.status, answer.source) == (first.question_id, AnswerStatus.NOT_YET,
                                                                  "ai_changed")
-    changed = ai_bot.fake.calls_to("chat.update")[-1].params
-    assert changed["ts"] == proposal["ts"] and "changed by <@U100>" in changed["text"]
+    assert "changed by <@U100>" in ai_bot.fake.shown(proposal)["text"]
     assert driver.current(thread).question_id != first.question_id, "the review moves on"
 
 
@@ -106,7 +141,7 @@ def test_an_unusable_answer_is_tried_once_more_then_handed_over_in_one_line(ai_b
     assert len(fake_openai.requests) == 2, "one more try after the first unusable answer"
     assert ai_bot.fake.ephemerals()[-1] == (
         "🤖 AI assist could not help this time (the model's answer was not usable twice; over to a human). "
-        "Your reply is kept as a note: answer with the buttons above.")
+        "Answer with the buttons, or start a reply with yes, no, partly or n/a.")
     [call] = _calls(ai_bot)
     assert (call.outcome, call.tokens_in) == ("cut_off", 240) and _answers(ai_bot) == []
 
@@ -216,9 +251,13 @@ def test_workspace_can_turn_ai_assist_off(ai_bot, fake_openai):
     assert "AI assist is off" in ai_bot.fake.responses()[-1]["text"]
     driver = ReviewDriver(ai_bot)
     thread = driver.start()
+    posted = len(ai_bot.fake.posts(thread_ts=thread))
     driver.reply(thread, "Dana owns it")
     assert fake_openai.requests == []
-    assert "Saved your reply as a note" in ai_bot.fake.ephemerals()[-1]
+    assert ai_bot.fake.ephemerals() == [] and len(ai_bot.fake.posts(thread_ts=thread)) == posted, "chatter: no message"
+    with Session(ai_bot.engine) as session:
+        assert "Dana owns it" not in session.exec(select(Evidence.text)).all()
+    assert _answers(ai_bot) == []
 
 
 def test_summary_gets_an_ai_paragraph_above_the_unchanged_summary(ai_bot, framework):
@@ -234,7 +273,7 @@ def test_summary_gets_an_ai_paragraph_above_the_unchanged_summary(ai_bot, framew
     assert "AI-written" in blocks[2]["elements"][0]["text"]
     with Session(ai_bot.engine) as session:
         state = ReviewState.load(session.exec(select(Review)).one().id, session=session, framework=framework)
-    [(_, plain)] = build_summary_messages(summarize(state), framework)
+    _, plain = build_summary(summarize(state), framework)
     assert blocks[0] == plain[0] and blocks[4:] == plain[1:], "the deterministic summary is unchanged beneath it"
     assert [c.purpose for c in _calls(ai_bot)] == ["executive_summary"]
 
@@ -262,10 +301,9 @@ def test_usage_shows_how_often_people_change_proposals_and_why_per_prompt_versio
             ai_bot.slack.click(Action.AI_CONFIRM, _button(proposal, Action.AI_CONFIRM)["value"],
                                message_ts=proposal["ts"])
             ai_bot.idle()
-        question = driver.current(thread)
-        evidence = framework.question(question.question_id).evidence
-        if ai_bot.fake.posts(thread_ts=thread)[-1]["text"].startswith("Evidence") and evidence:
-            driver.reply(thread, EVIDENCE_REPLIES[evidence.kind])
+        decided = question_now(ai_bot, thread, _question_of(proposal))
+        if evidence_asked(decided):  # else the next reply would be its evidence, not chatter
+            driver.reply(thread, EVIDENCE_REPLIES[framework.question(decided.question_id).evidence.kind])
     ai_bot.slack.command("usage")
     ai_bot.idle()
     text = ai_bot.fake.responses()[-1]["text"]
@@ -284,7 +322,7 @@ def test_end_to_end_review_with_free_text_answers_confirmed_by_a_button(ai_bot, 
         proposal = _proposal(ai_bot, thread)
         ai_bot.slack.click(Action.AI_CONFIRM, _button(proposal, Action.AI_CONFIRM)["value"], message_ts=proposal["ts"])
         ai_bot.idle()
-        if spec.evidence:
+        if evidence_asked(question_now(ai_bot, thread, question.question_id)):
             driver.reply(thread, EVIDENCE_REPLIES[spec.evidence.kind])
         if ai_bot.fake.posts(top_level=True)[-1]["text"].startswith("Readiness summary"):
             break

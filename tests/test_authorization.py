@@ -38,7 +38,8 @@ KEPT = (Workspace, Initiative, Review, Answer, Evidence, Scorecard, ReleaseReque
 
 @dataclass
 class Scene:
-    """A review waiting on its first question; the weekly report and release forms as its owner opened them."""
+    """A review with every question open (`question` its first); the weekly report and release forms as its owner
+    opened them."""
 
     thread: str
     question: QuestionPost
@@ -91,7 +92,8 @@ def _command(sub: str):
 
 ATTEMPTS = {  # every guarded request: what it attempts, and how Slack sends it
     "answer": (Attempt.ANSWER, _click(Action.ANSWER_MET, lambda s: s.ref)),
-    "skip": (Attempt.ANSWER, _click(Action.SKIP, lambda s: s.ref)),
+    "more": (Attempt.ANSWER, _click(Action.QUESTION_DETAILS, lambda s: s.ref)),
+    "answer_by_area": (Attempt.ANSWER, _click(Action.OPEN_AREA_FORM, lambda s: str(s.question.review_id))),
     "ai_confirm": (Attempt.ANSWER, _click(Action.AI_CONFIRM, lambda s: f"{s.ref}:{PROMPT_VERSION}:met")),
     "ai_change": (Attempt.ANSWER, _click(Action.AI_CHANGE, lambda s: f"{s.ref}:{PROMPT_VERSION}:met")),
     "revisit": (Attempt.REVISIT, lambda sender, scene, user: sender.click(
@@ -171,7 +173,7 @@ def test_an_owner_outside_the_channel_may_act_without_asking_slack(bot, scene):
 
 def test_a_channel_member_may_act_and_membership_is_asked_of_slack_once_a_minute(bot, scene, clock):
     driver = ReviewDriver(bot)
-    driver.click(scene.question, Action.SKIP)
+    driver.click(scene.question, Action.ANSWER_PARTLY)
     bot.slack.command(f"status {NAME}")
     clock.advance(timedelta(seconds=59))
     second = driver.current(scene.thread)
@@ -181,7 +183,7 @@ def test_a_channel_member_may_act_and_membership_is_asked_of_slack_once_a_minute
     bot.slack.command(f"status {NAME}")
     bot.idle()
     assert len(bot.fake.calls_to("conversations.members")) == 2, "asked again after a minute"
-    assert answers(bot) == [(scene.question.question_id, "U100", "skip"), (second.question_id, "U100", "button")]
+    assert answers(bot) == [(scene.question.question_id, "U100", "button"), (second.question_id, "U100", "button")]
     assert refusals(bot) == []
 
 

@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.initiatives import NAME_MAX
-from bot.domain.summary import Verdict, summarize
 from bot.framework import DEFAULT_FRAMEWORK_PATH, Framework, Tier, load_framework
-from bot.slack.blocks.messages import (
-    build_question_message,
-    build_root_message,
-    build_status_message,
-    build_summary_messages,
-)
+from bot.slack.blocks.checklist import build_checklist, parts
+from bot.slack.blocks.messages import build_root_message, build_status_message, status_label
 from bot.slack.ids import Action, question_ref
 from storage.models import AnswerStatus, Initiative
 from tests.builders import (
@@ -151,67 +146,6 @@ def buttons(blocks: list[dict]) -> dict[str, dict]:
     return {e["text"]["text"]: e for e in actions[0]["elements"]}
 
 
-# ------------------------------------------------------------------ summary
-
-
-def test_summary_of_a_huge_framework_stays_within_slack_limits(huge, long_named):
-    state = make_state(huge, initiative=long_named,
-                       answers={q.id: AnswerStatus.NOT_YET for q in huge.questions})
-    summary = summarize(state)
-    assert len(summary.conditions) == 300
-    messages = build_summary_messages(summary, huge)
-    assert len(messages) >= 2, "300 long conditions cannot fit in one message"
-    for n, (fallback, blocks) in enumerate(messages):
-        assert block_kit_problems(fallback, blocks) == [], f"message {n}"
-
-
-def test_summary_of_a_huge_framework_lists_every_condition(huge):
-    state = make_state(huge, answers={q.id: AnswerStatus.NOT_YET for q in huge.questions})
-    messages = build_summary_messages(summarize(state), huge)
-    shown = "\n".join(all_texts(blocks) for _, blocks in messages)
-    missing = [q.id for q in huge.questions if q.text[:60] not in shown]
-    assert missing == []
-    assert "Next do" in shown and f"<@{BUSINESS_OWNER}>" in shown and f"<@{TECHNICAL_OWNER}>" in shown
-
-
-def test_summary_lists_blocking_conditions_before_the_others(huge):
-    state = make_state(huge, answers={q.id: AnswerStatus.NOT_YET for q in huge.questions})
-    summary = summarize(state)
-    shown = "\n".join(all_texts(blocks) for _, blocks in build_summary_messages(summary, huge))
-    blocking = [shown.index(c.question.text[:60]) for c in summary.conditions if c.blocking]
-    others = [shown.index(c.question.text[:60]) for c in summary.conditions if not c.blocking]
-    assert blocking and others
-    assert max(blocking) < min(others)
-
-
-def test_summary_of_the_shipped_framework_fits_and_says_not_ready(framework):
-    state = make_state(framework, "high", answers={q.id: AnswerStatus.NOT_YET for q in framework.questions})
-    messages = build_summary_messages(summarize(state), framework)
-    for fallback, blocks in messages:
-        assert block_kit_problems(fallback, blocks) == []
-    first_fallback, first_blocks = messages[0]
-    assert first_blocks[0]["type"] == "header"
-    assert "Not ready" in all_texts(first_blocks)
-    assert first_fallback.startswith("Readiness summary")
-
-
-def test_summary_of_a_fully_met_review_says_ready(framework):
-    state = make_state(framework, "low", answers={q.id: AnswerStatus.MET for q in framework.questions_for(Tier.LOW)})
-    summary = summarize(state)
-    assert summary.verdict is Verdict.READY
-    [(fallback, blocks)] = build_summary_messages(summary, framework)
-    assert block_kit_problems(fallback, blocks) == []
-    assert "Every condition is met" in all_texts(blocks)
-
-
-def test_summary_fallback_escapes_the_initiative_name(framework):
-    initiative = make_initiative("low", name="Ops <!channel> & co")
-    state = make_state(framework, "low", initiative=initiative)
-    for fallback, blocks in build_summary_messages(summarize(state), framework):
-        assert "<!channel>" not in fallback
-        assert all("<!channel>" not in t for t in mrkdwn_texts(blocks))
-
-
 # ------------------------------------------------------------------ status
 
 
@@ -241,21 +175,34 @@ def test_status_escapes_the_initiative_name(framework):
     assert "Ops &lt;!channel&gt; &amp; co" in fallback
 
 
-# ------------------------------------------------------------------ question
+# ------------------------------------------------------------------ checklist
 
 
 def _question(framework: Framework, *, allow_na: bool):
     return next(q for q in framework.questions_for(Tier.HIGH) if q.allow_na is allow_na)
 
 
-def test_question_offers_na_only_when_the_question_allows_it(framework):
+def _checklist(state, question, *, in_dm: bool = False) -> tuple[str, list[dict]]:
+    """The checklist message holding `question`, as its owner gets it."""
+    person, part, questions = next(p for p in parts(state) if question in p[2])
+    return build_checklist(state, person, questions, part=part, in_dm=in_dm)
+
+
+def _line_and_buttons(blocks: list[dict], question) -> tuple[str, dict[str, dict]]:
+    """The question's line and its buttons by label."""
+    n = next(i for i, b in enumerate(blocks) if b.get("block_id") == f"answer_{question.id}")
+    assert blocks[n - 1]["type"] == "section"
+    return blocks[n - 1]["text"]["text"], {e["text"]["text"]: e for e in blocks[n]["elements"]}
+
+
+def test_checklist_offers_na_only_where_the_question_allows_it(framework):
     state = make_state(framework)
-    with_na = _question(framework, allow_na=True)
-    without_na = _question(framework, allow_na=False)
-    _, blocks = build_question_message(state, with_na)
-    assert set(buttons(blocks)) == {"Met", "Partly", "Not yet", "N/A", "Skip for now"}
-    _, blocks = build_question_message(state, without_na)
-    assert set(buttons(blocks)) == {"Met", "Partly", "Not yet", "Skip for now"}
+    _, with_na = _line_and_buttons(_checklist(state, _question(framework, allow_na=True))[1],
+                                   _question(framework, allow_na=True))
+    _, without_na = _line_and_buttons(_checklist(state, _question(framework, allow_na=False))[1],
+                                      _question(framework, allow_na=False))
+    assert list(with_na) == ["Met", "Partly", "Not yet", "N/A", "More"]
+    assert list(without_na) == ["Met", "Partly", "Not yet", "More"]
 
 
 @pytest.mark.parametrize(
@@ -263,100 +210,141 @@ def test_question_offers_na_only_when_the_question_allows_it(framework):
     [(AnswerStatus.MET, "Met"), (AnswerStatus.PARTLY, "Partly"), (AnswerStatus.NOT_YET, "Not yet"),
      (AnswerStatus.NA, "N/A")],
 )
-def test_question_marks_the_current_answer_as_primary(framework, status, label):
+def test_checklist_marks_the_chosen_answer_primary(framework, status, label):
     question = _question(framework, allow_na=True)
     # an earlier, different answer must not be the one marked
     earlier = AnswerStatus.NOT_YET if status is not AnswerStatus.NOT_YET else AnswerStatus.MET
     state = make_state(framework, answers=[(question.id, earlier), (question.id, status)])
-    fallback, blocks = build_question_message(state, question)
+    fallback, blocks = _checklist(state, question)
     assert block_kit_problems(fallback, blocks) == []
-    styled = {text: b.get("style") for text, b in buttons(blocks).items()}
+    line, shown = _line_and_buttons(blocks, question)
+    styled = {text: b.get("style") for text, b in shown.items()}
     assert styled.pop(label) == "primary"
     assert set(styled.values()) == {None}
+    assert f"{status_label(status)} by <@U0ANSWERER>" in line
 
 
-@pytest.mark.parametrize("status", [AnswerStatus.MET, AnswerStatus.PARTLY, AnswerStatus.NOT_YET, AnswerStatus.NA])
-def test_question_hides_skip_once_answered(framework, status):
-    question = _question(framework, allow_na=True)
-    state = make_state(framework, answers={question.id: status})
-    _, blocks = build_question_message(state, question)
-    assert "Skip for now" not in buttons(blocks)
-
-
-@pytest.mark.parametrize("answers", [{}, "skipped"])
-def test_question_offers_skip_while_unanswered_or_skipped(framework, answers):
+@pytest.mark.parametrize("answers", [{}, "skipped before skips were removed"])
+def test_checklist_leaves_an_open_question_plain(framework, answers):
     question = _question(framework, allow_na=False)
     state = make_state(framework, answers={question.id: AnswerStatus.SKIPPED} if answers else {})
-    _, blocks = build_question_message(state, question)
-    shown = buttons(blocks)
-    assert shown["Skip for now"]["action_id"] == Action.SKIP
-    assert all(b.get("style") is None for b in shown.values()), "a skip is not an answer to highlight"
+    line, shown = _line_and_buttons(_checklist(state, question)[1], question)
+    assert all(b.get("style") is None for b in shown.values()), "an open question has no answer to highlight"
+    assert " by <@" not in line and "📎" not in line
 
 
-def test_question_buttons_name_the_review_and_question(framework):
+def test_checklist_buttons_name_the_review_and_question(framework):
     question = _question(framework, allow_na=True)
-    _, blocks = build_question_message(make_state(framework), question)
-    assert {b["value"] for b in buttons(blocks).values()} == {question_ref(REVIEW_ID, question.id)}
+    _, shown = _line_and_buttons(_checklist(make_state(framework), question)[1], question)
+    assert {b["value"] for b in shown.values()} == {question_ref(REVIEW_ID, question.id)}
+    assert shown["More"]["action_id"] == Action.QUESTION_DETAILS
+    assert [b["action_id"] for b in shown.values()][:3] == [Action.ANSWER_MET, Action.ANSWER_PARTLY,
+                                                            Action.ANSWER_NOT_YET]
 
 
-def test_question_shows_position_and_texts(framework):
-    question = framework.questions_for(Tier.MEDIUM)[2]
-    fallback, blocks = build_question_message(make_state(framework, "medium"), question)
-    shown = all_texts(blocks)
-    total = len(framework.questions_for(Tier.MEDIUM))
-    assert f"Question 3 of {total}" in shown and f"Question 3 of {total}" in fallback
-    assert question.text in shown and question.why in shown and question.met_looks_like in shown
+def test_checklist_holds_the_owners_questions_numbered_in_review_order(framework):
+    state = make_state(framework, "medium")
+    for person, part, questions in parts(state):
+        fallback, blocks = build_checklist(state, person, questions, part=part, in_dm=False)
+        assert block_kit_problems(fallback, blocks) == []
+        assert all(state.owner_id(q) == person for q in questions)
+        mine = len(state.by_owner()[person])
+        assert fallback == f"{mine} questions for <@{person}> in the readiness review of Invoice assistant"
+        for question in questions:
+            line, _ = _line_and_buttons(blocks, question)
+            assert line == f"*{state.position(question)[0]}.* {question.text}"
+    assert sorted(q.id for _, _, qs in parts(state) for q in qs) == sorted(q.id for q in state.questions)
 
 
-def test_question_shows_evidence_defused(framework):
+def test_checklist_says_where_to_reply(framework):
+    state = make_state(framework)
+    question = state.questions[0]
+    heading = _checklist(state, question)[1][0]["text"]["text"]
+    assert f"<@{state.owner_id(question)}>" in heading and "in this thread" in heading
+    heading = _checklist(state, question, in_dm=True)[1][0]["text"]["text"]
+    assert "*Invoice assistant*" in heading and "reply here" in heading
+
+
+def test_checklist_asks_for_evidence_while_met_or_partly_lacks_it(framework):
+    question = next(q for q in framework.questions_for(Tier.HIGH) if q.evidence and q.evidence.kind == "link")
+    ask = f"📎 _{question.evidence.prompt}_"
+    for status, evidence, asked in [(AnswerStatus.MET, None, "Reply with it here"),
+                                    (AnswerStatus.PARTLY, None, "Reply with it here"),
+                                    (AnswerStatus.MET, "Ask Dana in accounts payable", "Reply here"),
+                                    (AnswerStatus.NOT_YET, None, None),
+                                    (AnswerStatus.MET, "See https://wiki.example.com/invoices", None)]:
+        state = make_state(framework, answers={question.id: status},
+                           evidence={question.id: evidence} if evidence else None)
+        line, _ = _line_and_buttons(_checklist(state, question)[1], question)
+        if asked:
+            assert f"{ask} {asked}, or use More." in line, (status, evidence)
+        else:
+            assert ask not in line, (status, evidence)
+        if evidence:
+            assert f"· 📎 {evidence}" in line, "the evidence given is shown"
+
+
+def test_checklist_shows_evidence_defused(framework):
     question = next(q for q in framework.questions_for(Tier.HIGH) if q.evidence)
-    text = "done <!channel> <!here> ask <@U999|eve>, see <https://wiki.example.com/x|the runbook> &amp;lt;3"
+    text = "done <!channel> <!here> ask <@U999|eve>, see <https://wiki.example.com/x|the runbook>"
     state = make_state(framework, answers={question.id: AnswerStatus.MET}, evidence={question.id: text})
-    fallback, blocks = build_question_message(state, question)
+    fallback, blocks = _checklist(state, question)
     assert block_kit_problems(fallback, blocks) == []
-    evidence_texts = [t for t in mrkdwn_texts(blocks) if "Evidence" in t]
-    assert len(evidence_texts) == 1
-    shown = evidence_texts[0]
-    assert "<!" not in shown and "<@" not in shown
-    assert "<https://wiki.example.com/x|the runbook>" in shown
+    line, _ = _line_and_buttons(blocks, question)
+    assert "<!" not in line and "<@U999" not in line
     assert all("<!channel>" not in t and "<!here>" not in t for t in mrkdwn_texts(blocks))
     assert "<!channel>" not in fallback
 
 
-def test_question_shows_long_evidence_shortened(framework):
+def test_checklist_shows_long_evidence_shortened(framework):
     question = next(q for q in framework.questions_for(Tier.HIGH) if q.evidence)
     state = make_state(framework, answers={question.id: AnswerStatus.MET},
                        evidence={question.id: "We measured it carefully. " * 400})
-    fallback, blocks = build_question_message(state, question)
+    fallback, blocks = _checklist(state, question)
     assert block_kit_problems(fallback, blocks) == []
-    [shown] = [t for t in mrkdwn_texts(blocks) if "Evidence" in t]
-    assert shown.endswith("…") and len(shown) < 400
+    line, _ = _line_and_buttons(blocks, question)
+    shown = line.split("📎 ", 1)[1].split("\n", 1)[0]
+    assert shown.endswith("…") and len(shown) <= 80
 
 
-def test_question_with_maximum_length_texts_stays_within_slack_limits(huge):
-    question = huge.questions[-1]
-    state = make_state(huge, answers={question.id: AnswerStatus.PARTLY}, evidence={question.id: "x" * 50_000})
-    fallback, blocks = build_question_message(state, question)
-    assert block_kit_problems(fallback, blocks) == []
+def test_checklist_escapes_the_initiative_name(framework):
+    initiative = make_initiative("low", name="Ops <!channel> & co")
+    state = make_state(framework, "low", initiative=initiative)
+    for in_dm in (False, True):
+        fallback, blocks = _checklist(state, state.questions[0], in_dm=in_dm)
+        assert "<!channel>" not in fallback and "Ops &lt;!channel&gt; &amp; co" in fallback
+        assert all("<!channel>" not in t for t in mrkdwn_texts(blocks))
+
+
+def test_checklist_with_maximum_length_texts_stays_within_slack_limits(huge):
+    answers = {q.id: AnswerStatus.PARTLY for q in huge.questions}
+    state = make_state(huge, answers=answers, evidence={q.id: "x" * 50_000 for q in huge.questions})
+    for person, part, questions in parts(state):
+        for in_dm in (False, True):
+            fallback, blocks = build_checklist(state, person, questions, part=part, in_dm=in_dm)
+            assert block_kit_problems(fallback, blocks) == [], (person, part)
 
 
 # ------------------------------------------------------------------ root
 
 
+def _root(initiative, framework, *, in_dm: bool = False) -> tuple[str, list[dict]]:
+    return build_root_message(initiative, framework, review_id=REVIEW_ID, started_by="U0STARTER", in_dm=in_dm)
+
+
 def test_root_message_escapes_the_initiative_name_and_purpose(framework):
     initiative = make_initiative("medium", name="Ops <!channel> & co", purpose="Pings <!here> & <@U999> daily")
-    fallback, blocks = build_root_message(initiative, framework, started_by="U0STARTER")
+    fallback, blocks = _root(initiative, framework)
     assert block_kit_problems(fallback, blocks) == []
     texts = mrkdwn_texts(blocks)
     assert texts
     for text in [fallback, *texts]:
         assert "<!channel>" not in text and "<!here>" not in text and "<@U999>" not in text
     assert "Ops &lt;!channel&gt; &amp; co" in fallback
-    assert "Pings &lt;!here&gt; &amp; &lt;@U999&gt; daily" in "\n".join(texts)
 
 
 def test_root_message_names_the_tier_owners_and_date(framework):
-    fallback, blocks = build_root_message(make_initiative("high"), framework, started_by="U0STARTER")
+    fallback, blocks = _root(make_initiative("high"), framework)
     shown = all_texts(blocks)
     assert framework.tier_info(Tier.HIGH).label in shown
     assert f"<@{BUSINESS_OWNER}>" in shown and f"<@{TECHNICAL_OWNER}>" in shown
@@ -364,7 +352,15 @@ def test_root_message_names_the_tier_owners_and_date(framework):
     assert "Invoice assistant" in fallback
 
 
+def test_root_message_says_where_the_questions_are_and_offers_answering_by_area(framework):
+    for in_dm, where in ((False, "in this thread"), (True, "by DM")):
+        _, blocks = _root(make_initiative("high"), framework, in_dm=in_dm)
+        assert where in all_texts(blocks)
+        assert buttons(blocks)["Answer by area"]["action_id"] == Action.OPEN_AREA_FORM
+        assert buttons(blocks)["Answer by area"]["value"] == str(REVIEW_ID)
+
+
 def test_root_message_with_a_long_name_and_purpose_stays_within_slack_limits(framework):
     initiative = make_initiative(name="N" * NAME_MAX, purpose="A long purpose & more. " * 2000)
-    fallback, blocks = build_root_message(initiative, framework, started_by="U0STARTER")
+    fallback, blocks = _root(initiative, framework)
     assert block_kit_problems(fallback, blocks) == []

@@ -1,7 +1,12 @@
 """/readiness and its subcommands, as Slack sends them."""
 
+from sqlmodel import Session, select
+
+from bot.framework import Owner
 from bot.slack.ids import Action
-from tests.review_driver import ReviewDriver
+from storage.models import Answer, AnswerStatus
+from tests.review_driver import BUSINESS, TECHNICAL, ReviewDriver, checklist_questions, checklists_since
+from tests.slack_requests import CHANNEL
 
 
 def _ephemeral(bot) -> dict:
@@ -75,19 +80,48 @@ def test_status_shows_progress_per_area_and_goes_back_to_any_question(bot, frame
     menu = next(b for b in reply["blocks"] if b.get("accessory", {}).get("type") == "static_select")
     options = menu["accessory"]["options"]
     assert len(options) == len(questions)
+    posted = len(bot.fake.posts(thread_ts=thread))
     bot.slack.click(Action.REVISIT_QUESTION, options[0]["value"], selected=True)
     bot.idle()
-    reposted = driver.current(thread)
-    assert reposted.question_id == first.question_id and reposted.ts != first.ts
+    assert bot.fake.responses()[-1]["text"] == f"Posted question 1 again in the review thread in <#{CHANNEL}>."
+    [checklist] = checklists_since(bot, posted, thread_ts=thread)
+    assert f"<@{BUSINESS}>" in checklist["text"], "only the checklist holding that question"
+    reposted = next(q for q in checklist_questions(bot.fake, [checklist]) if q.question_id == first.question_id)
+    assert reposted.ts != first.ts and reposted.answered
     driver.click(reposted, Action.ANSWER_MET)
-    assert any("changed" in t for t in driver.thread_texts(thread))
+    now = next(q for q in checklist_questions(bot.fake, [checklist]) if q.question_id == first.question_id)
+    assert "✅ Met by <@U100>" in now.text, "the checklist shows the new answer in place"
+    with Session(bot.engine) as session:
+        history = session.exec(select(Answer.status).where(Answer.question_id == first.question_id)
+                               .order_by(Answer.id)).all()
+    assert history == [AnswerStatus.NOT_YET, AnswerStatus.MET], "the history is kept"
 
 
-def test_continue_asks_the_current_question_again(bot):
+def test_continue_posts_again_only_the_checklists_holding_open_questions(bot, framework):
     driver = ReviewDriver(bot)
-    thread = driver.start("Invoice assistant")
-    before = driver.current(thread)
+    thread = driver.start("Invoice assistant", tier="low")
+    for question in driver.questions(thread):
+        if framework.question(question.question_id).owner == Owner.BUSINESS:
+            driver.click(question, Action.ANSWER_NOT_YET, user=BUSINESS)
+    posted = len(bot.fake.posts(thread_ts=thread))
     bot.slack.command("continue Invoice assistant")
-    bot.idle()
-    after = driver.current(thread)
-    assert after.question_id == before.question_id and after.ts != before.ts
+    assert _ephemeral(bot)["text"] == f"Picked up Invoice assistant in <#{CHANNEL}>."
+    [checklist] = checklists_since(bot, posted, thread_ts=thread)
+    assert f"<@{TECHNICAL}>" in checklist["text"], "the business owner's checklist has no open question"
+    again = checklist_questions(bot.fake, [checklist])
+    assert {q.question_id for q in again} == {q.question_id for q in driver.questions(thread)
+                                              if framework.question(q.question_id).owner != Owner.BUSINESS}
+    assert not any(q.answered for q in again)
+
+
+def test_continue_posts_the_checklists_again_in_each_owners_dm_when_the_review_asks_by_dm(bot):
+    driver = ReviewDriver(bot)
+    driver.start("Invoice assistant", tier="low", asks_in="dm")
+    posted = {person: len(bot.fake.posts(channel=bot.fake.dm(person))) for person in (BUSINESS, TECHNICAL)}
+    bot.slack.command("continue Invoice assistant")
+    assert _ephemeral(bot)["text"] == "Picked up Invoice assistant in each owner's DM with me."
+    for person in (BUSINESS, TECHNICAL):
+        [checklist] = checklists_since(bot, posted[person], channel=bot.fake.dm(person))
+        assert {q.question_id for q in checklist_questions(bot.fake, [checklist])} == {
+            q.question_id for q in driver.dm_questions(person)}
+    assert not [p for p in bot.fake.posts(channel=CHANNEL) if p.get("thread_ts")], "nothing in the thread"

@@ -3,8 +3,11 @@
 import pytest
 from sqlmodel import Session, select
 
+from bot.framework import Owner
+from bot.slack.ids import Field
 from storage.models import AuditEvent, Initiative, Review
-from tests.review_driver import ReviewDriver, intake_values
+from tests.review_driver import BUSINESS, TECHNICAL, ReviewDriver, intake_values
+from tests.slack_requests import CHANNEL
 
 
 def _count(engine, model) -> int:
@@ -42,7 +45,7 @@ def test_a_name_already_used_in_the_workspace_is_refused_whatever_its_case(bot, 
     assert _count(engine, Initiative) == 1
 
 
-def test_submitted_intake_saves_the_initiative_and_posts_the_first_question(bot, engine, framework):
+def test_submitted_intake_saves_the_initiative_and_posts_each_owners_checklist_in_the_thread(bot, engine, framework):
     driver = ReviewDriver(bot)
     thread = driver.start("Claims triage", tier="medium", business="U200", technical="U300")
     with Session(engine) as session:
@@ -51,5 +54,45 @@ def test_submitted_intake_saves_the_initiative_and_posts_the_first_question(bot,
         review = session.exec(select(Review)).one()
         assert review.thread_ts == thread
         assert session.exec(select(AuditEvent)).one().kind == "initiative_created"
-    first = driver.current(thread)
-    assert first.question_id == framework.questions_for("medium")[0].id
+    assert review.asks_in == "thread"
+    asked = framework.questions_for("medium")
+    assert [q.question_id for q in driver.questions(thread)] == [q.id for q in asked]
+    checklists = [p["text"] for p in bot.fake.posts(thread_ts=thread)]
+    mine = sum(1 for q in asked if q.owner == Owner.BUSINESS)
+    assert checklists == [f"{mine} questions for <@U200> in the readiness review of Claims triage",
+                          f"{len(asked) - mine} questions for <@U300> in the readiness review of Claims triage"]
+
+
+def test_the_intake_asks_where_each_owner_gets_their_questions_the_thread_unless_changed(bot):
+    view = ReviewDriver(bot).open_intake()
+    [radio] = [b for b in view["blocks"] if b.get("block_id") == Field.ASKS_IN]
+    assert [o["value"] for o in radio["element"]["options"]] == ["thread", "dm"] and radio["optional"]
+    assert radio["element"]["initial_option"]["value"] == "thread"
+
+
+def test_an_intake_that_asks_by_dm_sends_each_owner_their_checklist_in_a_dm(bot, engine, framework):
+    driver = ReviewDriver(bot)
+    thread = driver.start("Claims triage", tier="low", asks_in="dm")
+    with Session(engine) as session:
+        assert session.exec(select(Review)).one().asks_in == "dm"
+    root = bot.fake.posts(channel=CHANNEL, top_level=True)[-1]
+    assert "Each owner gets their questions by DM" in str(root["blocks"])
+    assert bot.fake.posts(thread_ts=thread) == [], "nothing is asked in the thread"
+    for person, owns in ((BUSINESS, {Owner.BUSINESS}), (TECHNICAL, {Owner.TECHNICAL, Owner.RISK})):
+        questions = driver.dm_questions(person)
+        assert questions and {framework.question(q.question_id).owner for q in questions} <= owns
+    assert len(driver.dm_questions(BUSINESS)) + len(driver.dm_questions(TECHNICAL)) == len(
+        framework.questions_for("low"))
+
+
+def test_an_intake_without_the_radio_asks_in_the_thread(bot, engine):
+    driver = ReviewDriver(bot)
+    view = driver.open_intake("new Claims triage")
+    values = intake_values("Claims triage")
+    del values[Field.ASKS_IN]  # left out, as an older client may
+    assert bot.slack.submit_view(view, values).status == 200
+    bot.idle()
+    with Session(engine) as session:
+        assert session.exec(select(Review)).one().asks_in == "thread"
+    thread = bot.fake.posts(channel=CHANNEL, top_level=True)[-1]["ts"]
+    assert driver.questions(thread), "each owner's checklist is in the thread"

@@ -42,7 +42,7 @@ def test_manifest_declares_what_the_app_uses():
                                                               "im:write", "im:history", "usergroups:read",
                                                               "users:read", "files:write"}
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_home_opened", "message.channels",
-                                                                               "message.groups"}
+                                                                               "message.groups", "message.im"}
     assert manifest["features"]["app_home"] == {"home_tab_enabled": True, "messages_tab_enabled": True,
                                                 "messages_tab_read_only_enabled": False}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True

@@ -3,7 +3,7 @@
 from sqlmodel import Session, select
 
 from bot.slack.ids import Action
-from storage.models import Answer, Initiative, Review
+from storage.models import Answer, Initiative, OutboxMessage, Review
 from tests.review_driver import ReviewDriver, intake_values
 
 
@@ -12,8 +12,10 @@ def test_rate_limited_post_waits_for_retry_after_and_goes_through(bot):
     driver = ReviewDriver(bot)
     thread = driver.start()
     assert driver.current(thread)
-    statuses = [c.method for c in bot.fake.calls_to("chat.postMessage")]
-    assert len(statuses) == 3  # the 429, its retry (the root), the first question
+    posted = bot.fake.posts()
+    assert len(bot.fake.calls_to("chat.postMessage")) == len(posted) + 1, "the 429, then each message once"
+    assert posted[0]["ts"] == thread and all(p["thread_ts"] == thread for p in posted[1:]), \
+        "the root (retried), then the owners' checklists in its thread"
 
 
 def test_bot_not_in_channel_is_explained_and_the_review_picks_up_later(bot, engine):
@@ -38,11 +40,14 @@ def test_bot_not_in_channel_is_explained_and_the_review_picks_up_later(bot, engi
 def test_channel_not_found_on_a_click_keeps_the_answer_and_says_why(bot, engine):
     driver = ReviewDriver(bot)
     thread = driver.start("Tiny", tier="low")
-    bot.fake.fail("chat.postMessage", "channel_not_found")
+    bot.fake.fail("chat.update", "channel_not_found")
     driver.click(driver.current(thread), Action.ANSWER_NOT_YET)
     with Session(engine) as session:
         assert len(session.exec(select(Answer)).all()) == 1
-    assert "I can't post in <#C111>" in bot.fake.responses()[-1]["text"]
+        [update] = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "update")).all()
+    assert update.error == "channel_not_found", "refused for good: recorded, not tried again"
+    told = bot.fake.responses()[-1]["text"]
+    assert "I can't post in <#C111>" in told and "/readiness continue Tiny" in told
 
 
 def test_click_on_a_review_that_no_longer_exists_gets_an_explanation(bot):

@@ -5,6 +5,7 @@ fallback at once."""
 import pytest
 from sqlmodel import Session, select
 
+from bot.slack.ids import Action
 from storage.models import Answer, Evidence
 from tests.conftest import RunningBot
 from tests.review_driver import ReviewDriver, complete_review, open_request_form
@@ -61,22 +62,28 @@ def test_the_pre_read_and_the_summary_paragraph_wait_on_the_slow_workers_too(ser
     view = open_request_form(bot)
     fake_openai.hold()
     assert bot.slack.submit_view(view, {}).status == 200
-    assert bot.slack.command("summary Invoice assistant").status == 200
+    assert bot.slack.command("summary Invoice assistant").status == 200  # a preview: the model is not asked
+    bot.fake.wait_for(lambda: bot.fake.responses() and bot.fake.responses()[-1]["text"].startswith("Preview"))
+    post = next(e for b in bot.fake.responses()[-1]["blocks"] if b["type"] == "actions" for e in b["elements"]
+                if e["action_id"] == Action.POST_SUMMARY)
+    assert bot.slack.click(Action.POST_SUMMARY, post["value"], ephemeral=True).status == 200
     bot.fake.wait_for(lambda: fake_openai.held == 2)
     assert bot.executor.drain_listeners(15.0), "a listener waited for the model"
     assert "Release request for Invoice assistant sent" in bot.fake.ephemerals()[-1]
     assert "Posted the summary of Invoice assistant" in bot.fake.responses()[-1]["text"]
-    summaries = len([p for p in bot.fake.posts(top_level=True) if p["text"].startswith("Readiness summary")])
+    summaries = [p for p in bot.fake.posts(top_level=True) if p["text"].startswith("Readiness summary")]
     assert not [p for p in bot.fake.posts(channel="D200") if p["text"].startswith("⏳ Release approval")]
     fake_openai.release()
     bot.idle()
     [dm] = [p for p in bot.fake.posts(channel="D200") if p["text"].startswith("⏳ Release approval")]
     assert "Pre-read (AI-written)" in str(dm["blocks"])
-    summary = [p for p in bot.fake.posts(top_level=True) if p["text"].startswith("Readiness summary")][summaries:]
-    assert [s["blocks"][1]["text"]["text"][:13] for s in summary] == ["Not ready yet"]
+    assert [p for p in bot.fake.posts(top_level=True) if p["text"].startswith("Readiness summary")] == summaries
+    updated = [c.params for c in bot.fake.calls_to("chat.update") if c.params["text"].startswith("Readiness summary")]
+    assert updated[-1]["ts"] == summaries[-1]["ts"], "the posted summary, updated in place"
+    assert updated[-1]["blocks"][1]["text"]["text"][:13] == "Not ready yet"
 
 
-def test_a_reply_the_busy_workers_cannot_take_gets_the_fallback_and_is_kept(served, fake_openai):
+def test_a_reply_the_busy_workers_cannot_take_gets_the_fallback_and_stores_nothing(served, fake_openai):
     bot = served(slow_workers=1, slow_waiting=1)
     thread = ReviewDriver(bot).start()
     fake_openai.hold()
@@ -85,7 +92,7 @@ def test_a_reply_the_busy_workers_cannot_take_gets_the_fallback_and_is_kept(serv
     _reply(bot, thread, REPLIES[1])  # waits for the one worker
     _reply(bot, thread, REPLIES[2])  # no room: refused at once
     assert "AI assist could not help this time (ai assist is busy with other requests)" in bot.fake.ephemerals()[-1]
-    assert "Your reply is kept as a note" in bot.fake.ephemerals()[-1]
+    assert "Answer with the buttons, or start a reply with yes, no, partly or n/a" in bot.fake.ephemerals()[-1]
     fake_openai.release()
     bot.idle()
     proposals = _proposals(bot, thread)
@@ -94,4 +101,4 @@ def test_a_reply_the_busy_workers_cannot_take_gets_the_fallback_and_is_kept(serv
     with Session(bot.engine) as session:
         assert session.exec(select(Answer)).all() == [], "a proposal is not an answer"
         kept = session.exec(select(Evidence.text)).all()
-    assert [sum(text in k for k in kept) for text in REPLIES] == [1, 1, 1]
+    assert [sum(text in k for k in kept) for text in REPLIES] == [0, 0, 0], "chatter is not evidence"

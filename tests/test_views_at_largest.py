@@ -7,7 +7,7 @@ and every text people type at the longest the bot accepts; the Home tab with a f
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cache
 
@@ -31,6 +31,7 @@ from bot.domain.home import PAGE_SIZE, Card, Home
 from bot.domain.initiatives import NAME_MAX
 from bot.domain.portfolio import Entry as PortfolioEntry
 from bot.domain.portfolio import Portfolio
+from bot.domain.progress import ReviewState
 from bot.domain.scores import Scores
 from bot.domain.stages import Stage, Standing
 from bot.domain.summary import summarize
@@ -39,8 +40,9 @@ from bot.framework import DEFAULT_FRAMEWORK_PATH, Framework, Tier, load_framewor
 from bot.portfolio_formula import load_portfolio
 from bot.slack import files
 from bot.slack.ai_flow import build_proposal
-from bot.slack.blocks import adoption, approvals, messages, modals
+from bot.slack.blocks import adoption, approvals, checklist, messages, modals
 from bot.slack.blocks import decisions as decisions_blocks
+from bot.slack.blocks import summary as summary_blocks
 from bot.slack.blocks import portfolio as portfolio_blocks
 from bot.slack.blocks.adoption import STALE_TEXTS
 from bot.slack.blocks.home import build_home
@@ -88,10 +90,6 @@ class Rendered:
     text: str = ""
     blocks: list[dict] | None = None
     view: dict | None = None
-
-
-def _messages(name: str, built: list[tuple[str, list[dict]]]) -> dict[str, Rendered]:
-    return {f"{name} {n}" if len(built) > 1 else name: Rendered(text, blocks) for n, (text, blocks) in enumerate(built)}
 
 
 def _policy(**high) -> ApprovalPolicy:
@@ -148,12 +146,14 @@ def _request_view(framework: Framework, status: RequestStatus, *, reasons: int |
     return RequestView(request, state.initiative, summary, waivers, roles, evidence, waiver_decisions, changes)
 
 
-def _unmet(framework: Framework, status: AnswerStatus = AnswerStatus.NOT_YET):
-    """The high-tier review with every question unmet, each with the longest evidence."""
+def _unmet(framework: Framework, status: AnswerStatus = AnswerStatus.NOT_YET, *, evidence: bool = True):
+    """The high-tier review with every question unmet (or as `status` says), each with the longest evidence unless
+    not `evidence`."""
     initiative = make_initiative("high", name=NAME, purpose=prose(PURPOSE))
     questions = framework.questions_for("high")
     return make_state(framework, "high", initiative=initiative, answers={q.id: status for q in questions},
-                      evidence={q.id: prose(SLACK_TEXT, "We measured it on real invoices") for q in questions})
+                      evidence={q.id: prose(SLACK_TEXT, "We measured it on real invoices") for q in questions}
+                      if evidence else None)
 
 
 def _adoption() -> dict[str, Rendered]:
@@ -221,8 +221,10 @@ def _pilot(framework: Framework, policy: ApprovalPolicy) -> dict[str, Rendered]:
         "decision announcement": Rendered(decisions_blocks.build_decision_announcement(
             recorded, framework, policy, release_approved=False)),
         "status with decisions": Rendered(*messages.build_status_message(state, decisions=decisions)),
-        **_messages("summary with decisions", messages.build_summary_messages(
+        "summary with decisions": Rendered(*summary_blocks.build_summary(
             summary, framework, ai_paragraph=from_plain(prose(1200)), decisions=decisions)),
+        "summary preview with decisions": Rendered(*summary_blocks.build_summary_preview(
+            summary, framework, decisions=decisions)),
     }
 
 
@@ -232,12 +234,10 @@ def _review(framework: Framework) -> dict[str, Rendered]:
     summary = summarize(_unmet(framework))
     proposal = Step(state, question, note=prose(SLACK_TEXT, "We mostly check it"))
     return {
-        "root": Rendered(*messages.build_root_message(state.initiative, framework, started_by=REQUESTER)),
-        "question": Rendered(*messages.build_question_message(state, question)),
-        "evidence request": Rendered(messages.build_evidence_request(
-            next(q for q in state.questions if q.evidence), AnswerStatus.PARTLY)),
-        "answer changed": Rendered(messages.build_answer_changed(question, AnswerStatus.MET, AnswerStatus.NOT_YET,
-                                                                  REQUESTER)),
+        "root": Rendered(*messages.build_root_message(state.initiative, framework, review_id=REVIEW_ID,
+                                                      started_by=REQUESTER, in_dm=False)),
+        "root, asking by DM": Rendered(*messages.build_root_message(state.initiative, framework, review_id=REVIEW_ID,
+                                                                    started_by=REQUESTER, in_dm=True)),
         "already answered": Rendered(messages.build_already_answered(question, AnswerStatus.MET, REQUESTER)),
         "status": Rendered(*messages.build_status_message(state)),
         "help": Rendered(*messages.build_help("I don't know `frobnicate`. Here is what I can do:")),
@@ -248,9 +248,34 @@ def _review(framework: Framework) -> dict[str, Rendered]:
                                                            missing_evidence=prose(400, "A link")), proposal)),
         "AI follow-up": Rendered(*build_proposal(Assessment(status="unclear", reason="Too vague to tell.",
                                                             follow_up=prose(300, "Who checks it")), proposal)),
-        **_messages("summary", messages.build_summary_messages(summary, framework,
-                                                               ai_paragraph=from_plain(prose(1200)))),
+        "summary": Rendered(*summary_blocks.build_summary(summary, framework, ai_paragraph=from_plain(prose(1200)))),
+        "summary, full list": Rendered(view=summary_blocks.build_full_list(summary, framework)),
+        "summary, full list of answers met without evidence": Rendered(view=summary_blocks.build_full_list(
+            summarize(_unmet(framework, AnswerStatus.MET, evidence=False)), framework)),
     }
+
+
+def _owner_of_everything(framework: Framework) -> ReviewState:
+    """The largest review with one person as both owners, so every question falls to them, each answered Partly by
+    a person with the longest id, with the longest evidence (of the wrong kind where it asks for a link, a number or
+    a person, so the evidence ask shows too)."""
+    state = _unmet(framework, AnswerStatus.PARTLY)
+    state.initiative.technical_owner_id = state.initiative.business_owner_id
+    for answer in state.history:
+        answer.answered_by = REQUESTER
+    return state
+
+
+def _checklists(framework: Framework) -> dict[str, Rendered]:
+    """Every checklist message of the owner of every question, answered and not, in the thread and by DM."""
+    answered = _owner_of_everything(framework)
+    rendered = {}
+    for label, state in (("answered", answered), ("unanswered", replace(answered, history=[], evidence_history=[]))):
+        for in_dm in (False, True):
+            for person, part, questions in checklist.parts(state):
+                rendered[f"checklist {label}{', by DM' if in_dm else ''}, part {part + 1}"] = Rendered(
+                    *checklist.build_checklist(state, person, questions, part=part, in_dm=in_dm))
+    return rendered
 
 
 def _approvals(framework: Framework, policy: ApprovalPolicy) -> dict[str, Rendered]:
@@ -339,11 +364,12 @@ def rendered() -> dict[str, Rendered]:
     framework = load_framework(DEFAULT_FRAMEWORK_PATH)
     huge = huge_framework()
     policy = load_policy()
-    everything = {**_review(framework), **_approvals(framework, policy), **_adoption(), **_pilot(framework, policy),
-                  **_home(framework)}
+    everything = {**_review(framework), **_checklists(framework), **_approvals(framework, policy), **_adoption(),
+                  **_pilot(framework, policy), **_home(framework)}
     everything |= _portfolio(framework)
-    everything |= {f"{name} (300 questions)": r for name, r in {**_review(huge), **_approvals(huge, policy),
-                                                                 **_pilot(huge, policy), **_home(huge)}.items()}
+    everything |= {f"{name} (300 questions)": r for name, r in {**_review(huge), **_checklists(huge),
+                                                                 **_approvals(huge, policy), **_pilot(huge, policy),
+                                                                 **_home(huge)}.items()}
     return everything
 
 
@@ -362,6 +388,19 @@ def test_within_slack_limits(name):
 def test_copy_reads_right(name):
     surface = rendered()[name]
     assert copy_problems(surface.view or surface.blocks or [], fallback=surface.text) == []
+
+
+def test_the_owner_of_every_question_gets_each_once_in_full_checklists():
+    state = _owner_of_everything(huge_framework())
+    built = [checklist.build_checklist(state, person, questions, part=part, in_dm=False)
+             for person, part, questions in checklist.parts(state)]
+    assert len(built) == -(-300 // checklist.PER_MESSAGE), "a message holds at most PER_MESSAGE questions"
+    rows = [b for _, blocks in built for b in blocks if b["type"] == "actions"]
+    assert [r["block_id"] for r in rows] == [f"answer_{q.id}" for q in state.questions]
+    lines = [b["text"]["text"] for _, blocks in built for b in blocks[1:] if b["type"] == "section"]
+    assert [int(line.split(".", 1)[0].strip("*")) for line in lines] == list(range(1, 301))
+    assert all(f"by <@{REQUESTER}>" in line and "📎" in line for line in lines)
+    assert all(text.startswith(f"300 questions for <@{state.initiative.business_owner_id}>") for text, _ in built)
 
 
 def test_the_request_modal_offers_every_blocker_in_every_waiver():

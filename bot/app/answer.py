@@ -1,5 +1,5 @@
-"""Answering the review: a button (Met, Partly, Not yet, N/A, Skip for now), the model's proposal confirmed or changed,
-a reply in the review thread. Each is one step, one unit of work (bot/app/review_step.py)."""
+"""Answering the review: a button (Met, Partly, Not yet, N/A), the model's proposal confirmed or changed, a reply in
+the review thread or in a DM with the bot. Each is one step, one unit of work (bot/app/review_step.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from bot.domain import answering
 from bot.domain.answering import Step
 from bot.services import Services
 from bot.slack.ai_flow import build_proposal_decided
-from bot.slack.blocks import messages
+from bot.slack.conversation import Where
 from storage import outbox
-from storage.models import AnswerStatus, Review
+from storage.models import AnswerStatus, OutboxMessage, Review, ReviewPost
 
 
 @dataclass(frozen=True)
@@ -27,21 +27,12 @@ class Clicked:
     ts: str
 
 
-def click(client: WebClient, services: Services, *, review_id: int, question_id: str, status: AnswerStatus | None,
-          user_id: str, clicked: Clicked | None) -> None:
-    """A button on a question: an answer, or Skip for now when `status` is None."""
-
-    def act(session: Session) -> Step:
-        if status is None:
-            step = answering.skip(review_id, question_id, user_id=user_id, session=session,
-                                  framework=services.framework)
-        else:
-            step = answering.answer(review_id, question_id, status, user_id=user_id, source="button",
-                                    session=session, framework=services.framework)
-        _show(session, clicked, step, *messages.build_question_message(step.state, step.question))
-        return step
-
-    review_step.take(client, services, review_id, act, user_id=user_id)
+def click(client: WebClient, services: Services, *, review_id: int, question_id: str, status: AnswerStatus,
+          user_id: str) -> None:
+    """An answer button on a question (its checklist shows the answer once the unit commits)."""
+    review_step.take(client, services, review_id, lambda session: answering.answer(
+        review_id, question_id, status, user_id=user_id, source="button", session=session,
+        framework=services.framework), user_id=user_id)
 
 
 def decide_proposal(client: WebClient, services: Services, *, review_id: int, question_id: str,
@@ -63,11 +54,13 @@ def decide_proposal(client: WebClient, services: Services, *, review_id: int, qu
     review_step.take(client, services, review_id, act, user_id=user_id)
 
 
-def reply(client: WebClient, services: Services, *, review_id: int, user_id: str, text: str, ts: str) -> None:
-    """A person's reply `ts` in the review thread: evidence, a written answer, or a note (the model may read it)."""
+def reply(client: WebClient, services: Services, *, review_id: int, user_id: str, text: str, ts: str,
+          where: Where | None = None) -> None:
+    """A person's reply `ts` in the review thread (or in their DM with the bot, `where`): evidence, a written answer,
+    or chatter (which only the model may read)."""
     review_step.take(client, services, review_id, lambda session: answering.reply(
         review_id, text, message_ts=ts, user_id=user_id, session=session, framework=services.framework),
-        user_id=user_id)
+        user_id=user_id, where=where)
 
 
 def review_in_thread(services: Services, *, channel_id: str, thread_ts: str) -> int | None:
@@ -75,6 +68,15 @@ def review_in_thread(services: Services, *, channel_id: str, thread_ts: str) -> 
     with services.reading() as session:
         return session.exec(select(Review.id).where(Review.channel_id == channel_id,
                                                     Review.thread_ts == thread_ts)).first()
+
+
+def review_in_dm(services: Services, *, channel_id: str, user_id: str) -> int | None:
+    """The newest review that sent this person their questions in this DM, if any."""
+    with services.reading() as session:
+        return session.exec(
+            select(ReviewPost.review_id).join(OutboxMessage, OutboxMessage.id == ReviewPost.outbox_id)
+            .where(ReviewPost.person_id == user_id, OutboxMessage.channel == channel_id)
+            .order_by(ReviewPost.review_id.desc()).limit(1)).first()
 
 
 def _show(session: Session, clicked: Clicked | None, step: Step, text: str, blocks: list[dict]) -> None:

@@ -1,6 +1,6 @@
-"""Changing what the review holds from before: an earlier question posted again so its answer can be changed (from
-/readiness status; the new answer is then a click, bot/app/answer.py), and an edited or deleted thread reply (its
-evidence replaced or withdrawn, its answer changed while it is the current one). History is kept."""
+"""Changing what the review holds from before: an earlier question's checklist posted again so its answer can be
+changed (from /readiness status; the new answer is then a click, bot/app/answer.py), and an edited or deleted thread
+reply (its evidence replaced or withdrawn, its answer changed while it is the current one). History is kept."""
 
 from __future__ import annotations
 
@@ -14,13 +14,15 @@ from bot.slack import conversation
 
 
 def revisit(services: Services, *, review_id: int, question_id: str, user_id: str) -> str:
-    """Post the question in the review thread again, to see or change its answer; say where, for the person."""
+    """Post the checklist holding the question again, to see or change its answer; say where, for the person."""
     with services.session() as session:
         state = ReviewState.load(review_id, session=session, framework=services.framework)
         question = answering.question_of(state, question_id)
-        conversation.ask(session, state, question, tell=user_id)
+        conversation.post_checklists(session, state, only={question.id}, tell=user_id)
     number, _ = state.position(question)
-    return f"Posted question {number} in the review thread in <#{state.review.channel_id}>."
+    where = (f"in <@{state.owner_id(question)}>'s DM with me" if state.review.asks_in == conversation.DM
+             else f"in the review thread in <#{state.review.channel_id}>")
+    return f"Posted question {number} again {where}."
 
 
 def edited_reply(client: WebClient, services: Services, *, review_id: int, user_id: str, ts: str, text: str) -> None:

@@ -1,5 +1,5 @@
-"""Carrying a review on where it is (/readiness continue, and App Home's Continue button): its current question asked
-again, or its thread started, or its summary when nothing is left to ask; in one unit of work."""
+"""Carrying a review on where it is (/readiness continue, and App Home's Continue button): the checklists holding open
+questions posted again, or its thread started, or its summary when nothing is left to ask; in one unit of work."""
 
 from __future__ import annotations
 
@@ -26,4 +26,6 @@ def pick_up(client: WebClient, services: Services, *, initiative_id: int) -> str
         summary.post(client, services, review_id=state.review.id)
     elif not asked:
         home_flow.refresh(client, services, state.initiative.id)
-    return f"Picked up {from_plain(state.initiative.name)} in <#{state.review.channel_id}>."
+    where = "each owner's DM with me" if asked and state.review.asks_in == conversation.DM else (
+        f"<#{state.review.channel_id}>")
+    return f"Picked up {from_plain(state.initiative.name)} in {where}."

@@ -83,15 +83,17 @@ def _requester(change: Change) -> tuple[str, ...]:
 
 
 def _carry_on(session: Session, services: Services, change: Change) -> int | None:
-    """Update every copy of a request that went stale; ask the question the review now waits on, or write the
-    summary when the change left nothing to ask. The review whose summary must follow the unit, if any."""
+    """Update every copy of a request that went stale; redraw the owners' checklists for the questions the new tier
+    asks, or write the summary when the change left nothing to ask. The review whose summary must follow the
+    unit, if any."""
     if change.stale is not None:
         view = approvals.load_view(change.stale.id, session=session, framework=services.framework,
                                    policy=services.policy)
         update_copies(session, services, view, permalink=stored_link(session, services, view))
-    if change.ask is None and not change.completed:
+    if not change.added and not change.dropped:
         return None
     state = ReviewState.load(change.review_id, session=session, framework=services.framework)
+    conversation.redraw(session, state)
     if change.completed:
         assist = ai_flow.enabled(services, state.initiative.workspace_id, session=session)
         return state.review.id if summary.write_unless_model(session, state, services, assist=assist) else None
@@ -99,7 +101,6 @@ def _carry_on(session: Session, services: Services, change: Change) -> int | Non
         tier = services.framework.tier_info(change.new_tier).label
         count = len(change.back)
         conversation.in_thread(session, state, f"🔁 The risk tier is now {tier}: {count} question"
-                               f"{'s' if count != 1 else ''} it asks and nobody answered yet follow here, one at "
-                               "a time.")
-    conversation.ask_current(session, state, services.framework)
+                               f"{'s' if count != 1 else ''} it asks and nobody answered yet "
+                               f"{'are' if count != 1 else 'is'} now in the owners' checklists.")
     return None

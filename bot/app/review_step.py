@@ -22,8 +22,9 @@ from storage.models import Initiative, Review
 
 
 def take(client: WebClient, services: Services, review_id: int, act: Callable[[Session], Step | None], *,
-         user_id: str) -> None:
-    """Run `act` (the domain change on the review, and any message of its own) in one unit with what its step causes."""
+         user_id: str, where: conversation.Where | None = None) -> None:
+    """Run `act` (the domain change on the review, and any message of its own) in one unit with what its step causes;
+    what only the person sees goes `where` they wrote (else the review thread)."""
     approvers = _approvers(client, services, review_id)
     with services.session() as session:
         step = act(session)
@@ -32,9 +33,11 @@ def take(client: WebClient, services: Services, review_id: int, act: Callable[[S
         state = step.state
         assist = ai_flow.enabled(services, state.initiative.workspace_id, session=session)
         model_reads = ai_flow.reads_reply(step, assist=assist)
-        conversation.write_step(session, step, user_id=user_id, hint=not model_reads)
+        conversation.write_step(session, step, user_id=user_id, hint=not model_reads, where=where)
         summary_later = step.completed and summary.write_unless_model(session, state, services, assist=assist)
-        changed = step.recorded not in (None, step.previous)
+        changed = step.recorded is not None  # an answer changed (evidence alone does not stale an approval)
+        if step.changes and not step.completed:
+            summary.refresh_posted(session, state, services)
         stale = release_staleness.write_if_stale(session, services, state.initiative.id,
                                                  approvers=approvers) if changed else None
     also = (user_id, stale.view.request.requested_by) if stale else (user_id,)
@@ -42,15 +45,15 @@ def take(client: WebClient, services: Services, review_id: int, act: Callable[[S
     def then() -> None:
         if summary_later:
             summary.post(client, services, review_id=review_id, also=also)  # the model's paragraph: slow work too
-        elif changed or step.completed:
+        elif step.changes or step.completed:
             home_flow.refresh(client, services, state.initiative.id, *also)
 
     def read_reply(*, busy: bool) -> None:
         """The model's reading of the reply (or the fallback, when the slow workers are `busy`), then `then`."""
         if busy:
-            ai_flow.fall_back(services, step, user_id=user_id)
+            ai_flow.fall_back(services, step, user_id=user_id, where=where)
         else:
-            ai_flow.propose(services, step, user_id=user_id)
+            ai_flow.propose(services, step, user_id=user_id, where=where)
         then()
 
     if model_reads:

@@ -1,10 +1,12 @@
-"""Starting a review from the intake form: the initiative, its review, its adoption baseline if given, the root
-message in the team channel and the first question in its thread, in one unit of work; the messages are delivered
+"""Starting a review from the intake form: the initiative, its review, its adoption baseline if given, what the
+intake already answers proposed as evidence, the root message in the team channel and each owner's checklist, in one
+unit of work; the messages are delivered
 once the form is acknowledged (`Services.deliver`)."""
 
 from __future__ import annotations
 
-from bot.domain import baseline
+from bot.domain import answering, baseline
+from bot.domain.approvals import Approvers
 from bot.domain.initiatives import IntakeErrors, create_initiative
 from bot.domain.progress import ReviewState
 from bot.services import Services
@@ -13,9 +15,11 @@ from storage import outbox
 from storage.models import InitiativeCreate
 
 
-def start(services: Services, form: InitiativeCreate, scorecard: baseline.BaselineInput, *, user_id: str) -> list[int]:
+def start(services: Services, form: InitiativeCreate, scorecard: baseline.BaselineInput, *, user_id: str,
+          approvers: Approvers) -> list[int]:
     """Store the intake and write the review's first messages; the messages written, to deliver once the form is
-    acknowledged. IntakeErrors (every field's problem, the scorecard's too) when the form does not do."""
+    acknowledged. The questions of an approver group (risk and compliance) are asked of its people in `approvers`
+    (found before the unit). IntakeErrors (every field's problem, the scorecard's too) when the form does not do."""
     with services.session(deliver=False) as session:
         wrong = baseline.problems(scorecard)  # the adoption scorecard's optional fields
         try:
@@ -27,7 +31,11 @@ def start(services: Services, form: InitiativeCreate, scorecard: baseline.Baseli
             raise IntakeErrors(wrong)
         if not scorecard.empty:
             baseline.record(review.initiative_id, scorecard, user_id=user_id, session=session)
+        review.routed = {role: sorted(people) for role, people in approvers.groups.items() if people}
+        session.add(review)
+        session.flush()
         state = ReviewState.load(review.id, session=session, framework=services.framework)
+        answering.propose_from_intake(state, session=session)
         conversation.start_thread(session, state, services.framework, started_by=user_id)
         return outbox.queued(session)
 

@@ -30,7 +30,7 @@ from storage.models import (
     as_utc,
 )
 
-OWNER_ROLES = {o.value for o in Owner}
+OWNER_ROLES = {Owner.BUSINESS.value, Owner.TECHNICAL.value}  # roles of named owners; the rest are groups
 WAIVERS_ROLE = "waivers"  # the second person who accepts the waivers when the requester is the only approver
 IsMember = Callable[[str, str], bool]  # (group role, user id) -> whether the user belongs to the group
 # the approve and request-changes forms' fields, named here so the errors below can name them

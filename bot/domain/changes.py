@@ -23,7 +23,6 @@ from bot.text import from_plain
 from storage.db import moment
 from storage.models import (
     AnswerStatus,
-    Awaiting,
     Initiative,
     ReleaseRequest,
     RequestStatus,
@@ -51,7 +50,6 @@ class Change:
     added: list[Question] = field(default_factory=list)  # asked at the new tier and not at the old one
     dropped: list[Question] = field(default_factory=list)  # no longer asked
     back: list[Question] = field(default_factory=list)  # added and not answered yet: back into the review
-    ask: Question | None = None  # the review now waits on this question (it did not before)
     completed: bool = False  # the change left nothing to ask: the review is complete
     review_id: int | None = None
 
@@ -171,18 +169,12 @@ def _rescope_review(result: Change, *, session: Session, framework: Framework) -
     result.dropped = [q for q in framework.questions_for(result.old_tier) if q.id not in now_asked]
     result.back = [q for q in result.added if state.status(q.id) in (None, AnswerStatus.SKIPPED)]
     review = state.review
-    waiting_on = review.awaiting_question_id
-    if waiting_on in now_asked:
-        return  # it carries on where it is; the new questions follow in their turn
-    following = state.next_question()
-    if following is None:
+    if not state.open_questions():
         if review.status != ReviewStatus.COMPLETE:
-            review.status, review.awaiting_question_id, review.awaiting = ReviewStatus.COMPLETE, None, None
+            review.status = ReviewStatus.COMPLETE
             result.completed = True
     else:
         review.status = ReviewStatus.IN_PROGRESS
-        review.awaiting_question_id, review.awaiting = following.id, Awaiting.ANSWER
-        result.ask = following
     review.updated_at = moment(session)
     session.add(review)
     session.flush()

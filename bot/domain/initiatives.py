@@ -14,7 +14,7 @@ from bot.errors import FieldErrors, MrkdwnError, NotFoundError, UserFacingError
 from bot.framework import Framework, Tier
 from bot.text import from_plain
 from storage.db import moment
-from storage.models import Awaiting, Initiative, InitiativeCreate, Review, Workspace
+from storage.models import Initiative, InitiativeCreate, Review, Workspace
 
 NAME_MAX = 80
 _USER_ID_PREFIXES = ("U", "W")
@@ -86,11 +86,8 @@ def create_initiative(
             session.add(initiative)
     except IntegrityError:
         raise IntakeErrors({"name": f"“{name}” is already used in this workspace. Pick another name."}) from None
-    first = framework.questions_for(Tier(form.risk_tier))[0]
-    review = Review(
-        initiative_id=initiative.id, framework_version=framework.version, channel_id=form.channel_id,
-        awaiting_question_id=first.id, awaiting=Awaiting.ANSWER,
-    )
+    review = Review(initiative_id=initiative.id, framework_version=framework.version, channel_id=form.channel_id,
+                    asks_in="dm" if form.asks_in == "dm" else "thread")
     session.add(review)
     session.flush()
     audit.record(

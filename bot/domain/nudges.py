@@ -28,9 +28,10 @@ from bot.clock import zone
 from bot.domain import audit
 from bot.domain.approvals import WAIVERS_ROLE, named_people
 from bot.domain.go_decisions import decided_dates
+from bot.domain.progress import falls_to
 from bot.domain.summary import SATISFIED
 from bot.errors import InitiativeGone, UserFacingError
-from bot.framework import Framework, Owner, Question
+from bot.framework import Framework, Question
 from storage.models import (
     Answer,
     Decision,
@@ -171,11 +172,10 @@ def plan(*, session: Session, now: datetime, framework: Framework, policy: Appro
                 due.append(Nudge(Kind.DIGEST, iid, week, initiative.channel_id))
         review = reviews.get(iid)
         if review is not None and review.status == ReviewStatus.COMPLETE:
-            owners = {Owner.BUSINESS: initiative.business_owner_id, Owner.TECHNICAL: initiative.technical_owner_id}
             by_owner = defaultdict(list)
             for question in unmet.get(review.id, []):
                 if (iid, question.id) not in waived:
-                    by_owner[owners[question.owner]].append(question.id)
+                    by_owner[falls_to(question, initiative, review)].append(question.id)
             due += [Nudge(Kind.UNMET_CONDITIONS, iid, week, owner, tuple(q)) for owner, q in by_owner.items()]
         elif review is not None and as_utc(review.updated_at) < now - IDLE_AFTER:
             due.append(Nudge(Kind.IDLE_REVIEW, iid, week, initiative.channel_id, (review.id,)))
@@ -201,7 +201,7 @@ def _of(column, ids: range):
 def _latest_reviews(session: Session, ids: range) -> dict[int, Row]:
     """Each initiative's newest review: the columns planning reads, not whole rows (read oldest first, so the newest
     stays: a scan of the page's rows, whatever plan the database would choose for a "newest per group" query)."""
-    columns = select(Review.id, Review.initiative_id, Review.status, Review.updated_at)
+    columns = select(Review.id, Review.initiative_id, Review.status, Review.updated_at, Review.routed)
     return {r.initiative_id: r for r in session.exec(columns.where(_of(Review.initiative_id, ids)).order_by(Review.id))}
 
 

@@ -8,11 +8,20 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from bot.errors import NotFoundError
-from bot.framework import Area, Framework, Question, Tier
+from bot.framework import Area, Framework, Owner, Question, Tier
 from storage.models import Answer, AnswerStatus, Evidence, Initiative, Review
 
 DONE = (AnswerStatus.MET, AnswerStatus.PARTLY, AnswerStatus.NOT_YET, AnswerStatus.NA)
-MAX_SKIPS = 2  # a question skipped twice is not asked again; it stays open in the summary
+
+
+def falls_to(question: Question, initiative: Initiative, review: Review) -> str:
+    """The person a question is asked of and its unmet condition falls to: the initiative's owner in the question's
+    role; for a group's question (risk and compliance), the first of the people the policy named for it when the
+    review started, else the technical owner."""
+    if question.owner == Owner.BUSINESS:
+        return initiative.business_owner_id
+    people = (review.routed or {}).get(question.owner) if question.owner != Owner.TECHNICAL else None
+    return people[0] if people else initiative.technical_owner_id
 
 
 @dataclass(frozen=True)
@@ -78,18 +87,32 @@ class ReviewState:
     def evidence_for(self, question_id: str) -> list[Evidence]:
         return [e for e in self.evidence if e.question_id == question_id]
 
-    def next_question(self) -> Question | None:
-        """Unasked questions in order first; then skipped ones come back, once."""
-        skips = Counter(a.question_id for a in self.history if a.status == AnswerStatus.SKIPPED)
-        statuses = {q.id: self.status(q.id) for q in self.questions}
-        unasked = [q for q in self.questions if statuses[q.id] is None]
-        if unasked:
-            return unasked[0]
-        return next(
-            (q for q in self.questions
-             if statuses[q.id] == AnswerStatus.SKIPPED and skips[q.id] < MAX_SKIPS),
-            None,
-        )
+    def open_questions(self) -> list[Question]:
+        """The questions nobody has answered yet (a skip, from before, leaves one open)."""
+        return [q for q in self.questions if self.status(q.id) not in DONE]
+
+    def owner_id(self, question: Question) -> str:
+        """The person a question falls to (see `falls_to`)."""
+        return falls_to(question, self.initiative, self.review)
+
+    def people(self, questions: list[Question]) -> list[str]:
+        """Everyone the questions are asked of: their owners, and every person of a group they fall to."""
+        found = [self.owner_id(q) for q in questions]
+        for question in questions:
+            found += (self.review.routed or {}).get(question.owner, [])
+        return list(dict.fromkeys(found))
+
+    def next_for(self, user_id: str) -> Question | None:
+        """The first open question asked of this person, else the first open one."""
+        still = self.open_questions()
+        return next((q for q in still if user_id in self.people([q])), still[0] if still else None)
+
+    def by_owner(self) -> dict[str, list[Question]]:
+        """The review's questions per person they fall to, in asking order (an owner of both roles gets both)."""
+        routed: dict[str, list[Question]] = {}
+        for question in self.questions:
+            routed.setdefault(self.owner_id(question), []).append(question)
+        return routed
 
     def position(self, question: Question) -> tuple[int, int]:
         """(number, total) of a question in this review, for 'Question 3 of 28'."""

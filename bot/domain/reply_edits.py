@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.domain.answering import Step, change_answer, take_evidence
+from bot.domain.answering import Step, change_answer, numbered_question, take_evidence
 from bot.domain.progress import ReviewState
 from bot.domain.replies import parse_reply
 from bot.framework import Framework
@@ -40,10 +40,15 @@ def edit(
     if kept is None:
         return None
     step, given = kept.step, kept.answer
-    parsed = parse_reply(text, allow_na=step.question.allow_na)
-    rest = parsed.rest if given else text.strip()  # a reply that answered nothing was all evidence, or a note
+    named, body = numbered_question(step.state, text)
+    if named is not None and named.id != step.question.id:
+        step.hint = (f"An edit cannot move your reply to question {step.state.position(named)[0]}: nothing changed. "
+                     "Reply again to answer that one.")
+        return step
+    parsed = parse_reply(body, allow_na=step.question.allow_na)
+    rest = parsed.rest if given else body.strip()  # a reply that answered nothing was all evidence
     if [e.text for e in kept.evidence] != ([rest] if rest else []):
-        _withdraw(kept.evidence, session=session)
+        _withdraw(step, kept.evidence, session=session)
         if rest:
             take_evidence(step, rest, user_id=user_id, message_ts=message_ts, session=session)
     if given is None or parsed.status == given.status:
@@ -60,7 +65,7 @@ def delete(review_id: int, message_ts: str, *, user_id: str, session: Session, f
     kept = _kept(review_id, message_ts, user_id=user_id, session=session, framework=framework)
     if kept is None:
         return None
-    _withdraw(kept.evidence, session=session)
+    _withdraw(kept.step, kept.evidence, session=session)
     if kept.answer:
         kept.step.hint = _answer_stays(kept.step.state, "Withdrew the evidence of your deleted reply")
     return kept.step
@@ -77,7 +82,9 @@ def _kept(review_id: int, message_ts: str, *, user_id: str, session: Session, fr
     return _Reply(Step(state, question, previous=state.status(question_id)), evidence, answer)
 
 
-def _withdraw(evidence: list[Evidence], *, session: Session) -> None:
+def _withdraw(step: Step, evidence: list[Evidence], *, session: Session) -> None:
+    """Withdraw the evidence (a change the step's messages show)."""
+    step.changes += len(evidence)
     for row in evidence:
         row.withdrawn_at = moment(session)
         session.add(row)

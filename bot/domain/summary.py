@@ -1,4 +1,5 @@
-"""The verdict: status per area and every unmet condition, with its owner and whether it blocks."""
+"""The verdict: status per area, every unmet condition with its owner and whether it blocks, and the answers that
+say Met or Partly without the evidence their question asks for."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.domain.progress import AreaProgress, ReviewState
-from bot.framework import Owner, Question, Tier
+from bot.framework import Question, Tier
 from storage.models import AnswerStatus, Initiative
 
 SATISFIED = (AnswerStatus.MET, AnswerStatus.NA)
@@ -30,6 +31,7 @@ class Condition:
 
 @dataclass(frozen=True)
 class Summary:
+    review_id: int
     initiative: Initiative
     tier: Tier
     verdict: Verdict
@@ -37,6 +39,7 @@ class Summary:
     conditions: list[Condition]
     answered: int
     total: int
+    evidence_missing: list[Condition]  # answered Met or Partly without the evidence the question asks for
 
     @property
     def blockers(self) -> list[Condition]:
@@ -45,30 +48,33 @@ class Summary:
 
 def summarize(state: ReviewState) -> Summary:
     initiative, tier = state.initiative, state.tier
-    owners = {Owner.BUSINESS: initiative.business_owner_id, Owner.TECHNICAL: initiative.technical_owner_id}
-    conditions = [
-        Condition(q, status, owners[q.owner], q.blocks_at(tier))
-        for q in state.questions
-        if (status := state.status(q.id)) not in SATISFIED
-    ]
-    conditions.sort(key=lambda c: not c.blocking)
+    current = [Condition(q, state.status(q.id), state.owner_id(q), q.blocks_at(tier)) for q in state.questions]
+    conditions = sorted((c for c in current if c.status not in SATISFIED), key=lambda c: not c.blocking)
+    evidence_missing = [c for c in current if c.question.evidence and not state.evidence_for(c.question.id)
+                        and c.status in (AnswerStatus.MET, AnswerStatus.PARTLY)]
     if any(c.blocking for c in conditions):
         verdict = Verdict.NOT_READY
     elif conditions:
         verdict = Verdict.READY_WITH_CONDITIONS
     else:
         verdict = Verdict.READY
-    return Summary(initiative, tier, verdict, state.areas(), conditions, state.answered, len(state.questions))
+    return Summary(state.review.id, initiative, tier, verdict, state.areas(), conditions, state.answered,
+                   len(state.questions), evidence_missing)
 
 
 STATUS_WORDS = {AnswerStatus.PARTLY: "partly met", AnswerStatus.NOT_YET: "not yet met",
                 AnswerStatus.SKIPPED: "skipped", None: "not answered"}
 
 
+def headline(summary: Summary) -> str:
+    """One line: the initiative, its verdict, its tier and how many questions are answered."""
+    return (f"{summary.initiative.name}: {summary.verdict.value} (risk tier {summary.tier.value}, "
+            f"{summary.answered} of {summary.total} questions answered).")
+
+
 def describe(summary: Summary) -> str:
     """The summary as plain text: the verdict, each area, each unmet condition with its owner."""
-    lines = [f"{summary.initiative.name}: {summary.verdict.value} (risk tier {summary.tier.value}, "
-             f"{summary.answered} of {summary.total} questions answered)."]
+    lines = [headline(summary)]
     lines += [f"{p.area.name}: {p.answered} of {p.total} answered, {p.counts[AnswerStatus.MET]} met."
               for p in summary.areas]
     lines += [f"- {c.question.text} ({STATUS_WORDS.get(c.status, c.status)}; "

@@ -17,13 +17,15 @@ from bot.domain.summary import Summary, describe
 from bot.services import Services
 from bot.slack.blocks.limits import context, section
 from bot.slack.blocks.messages import status_label
+from bot.slack.conversation import Where
 from bot.slack.ids import Action, proposal_ref
 from bot.text import from_model, shorten
 from storage import outbox
 from storage.models import AnswerStatus, Initiative, Workspace
 
 logger = logging.getLogger(__name__)
-FALLBACK = "🤖 AI assist could not help this time ({why}). Your reply is kept as a note: answer with the buttons above."
+FALLBACK = ("🤖 AI assist could not help this time ({why}). Answer with the buttons, or start a reply with yes, no, "
+            "partly or n/a.")
 BUSY = "AI assist is busy with other requests."
 SUMMARY_UNAVAILABLE = "_AI summary unavailable right now; the summary below is complete._"
 
@@ -45,31 +47,35 @@ def _switched_on(session: Session, workspace_id: int) -> bool:
 
 
 def reads_reply(step: Step, *, assist: bool) -> bool:
-    """An unclear reply goes to the model (when AI assist is on), which proposes an answer instead of the hint."""
-    return assist and bool(step.hint and step.note)
+    """A reply that answered nothing goes to the model (when AI assist is on), which proposes an answer to the
+    replying person's next question."""
+    return assist and bool(step.note)
 
 
-def propose(services: Services, step: Step, *, user_id: str) -> None:
-    """Read an unclear reply with the model (AI assist is on), then post its proposal in the thread; if the model
-    cannot help, tell the person in one line."""
+def propose(services: Services, step: Step, *, user_id: str, where: Where | None = None) -> None:
+    """Read a reply that answered nothing with the model (AI assist is on), then post its proposal where the reply
+    was written (`where`, else the review thread); if the model cannot help, tell the person in one line."""
     initiative, question, review = step.state.initiative, step.question, step.state.review
     try:
         assessment = services.assistant.assess(question.text, question.met_looks_like, step.note,
                                                workspace_id=initiative.workspace_id, initiative_id=initiative.id)
     except AIUnavailable as why:
-        fall_back(services, step, user_id=user_id, why=str(why))
+        fall_back(services, step, user_id=user_id, why=str(why), where=where)
         return
     text, blocks = build_proposal(assessment, step)
+    channel, thread_ts = where or (review.channel_id, review.thread_ts)
     with services.session() as session:
-        outbox.post(session, conversation=review.channel_id, thread_ts=review.thread_ts, text=text, blocks=blocks,
+        outbox.post(session, conversation=channel, thread_ts=thread_ts, text=text, blocks=blocks,
                     workspace_id=initiative.workspace_id)
 
 
-def fall_back(services: Services, step: Step, *, user_id: str, why: str = BUSY) -> None:
-    """Tell the person in one line that the model could not read their reply, and why: their reply is kept."""
+def fall_back(services: Services, step: Step, *, user_id: str, why: str = BUSY, where: Where | None = None) -> None:
+    """Tell the person in one line, where they wrote (`where`, else the review thread), that the model could not read
+    their reply, and why."""
     initiative, review = step.state.initiative, step.state.review
+    channel, thread_ts = where or (review.channel_id, review.thread_ts)
     with services.session() as session:
-        outbox.ephemeral(session, channel=review.channel_id, user_id=user_id, thread_ts=review.thread_ts,
+        outbox.ephemeral(session, channel=channel, user_id=user_id, thread_ts=thread_ts,
                          text=FALLBACK.format(why=why.rstrip(".").lower()), workspace_id=initiative.workspace_id)
 
 

@@ -11,7 +11,6 @@ class Action(StrEnum):
     ANSWER_PARTLY = "answer_partly"
     ANSWER_NOT_YET = "answer_not_yet"
     ANSWER_NA = "answer_na"
-    SKIP = "skip_question"
     START_REVIEW = "start_review"
     REVISIT_QUESTION = "revisit_question"
     REQUEST_RELEASE = "request_release"
@@ -23,9 +22,13 @@ class Action(StrEnum):
     SNOOZE_UNTIL = "snooze_until"
     AI_CONFIRM = "ai_confirm"
     AI_CHANGE = "ai_change"
-    CONTINUE_REVIEW = "continue_review"  # App Home: ask the current question again, as /readiness continue
+    CONTINUE_REVIEW = "continue_review"  # App Home: post the open questions again, as /readiness continue
     HOME_PREVIOUS = "home_previous"  # App Home's pages: the button's value is the page it shows
     HOME_NEXT = "home_next"
+    QUESTION_DETAILS = "question_details"  # "More" on a checklist question: its details modal (value: question_ref)
+    OPEN_AREA_FORM = "open_area_form"  # "Answer by area" on the review's root message (value: the review id)
+    POST_SUMMARY = "post_summary"  # the summary preview's button: its value is the review's id
+    SUMMARY_FULL_LIST = "summary_full_list"  # the summary's every condition, in a modal; value: the review's id
 
 
 ANSWER_ACTIONS = {
@@ -48,6 +51,9 @@ class View(StrEnum):
     BASELINE = "baseline"
     PROPOSAL_CHANGE = "proposal_change"
     SCORES = "scores"
+    QUESTION_DETAILS = "question_details"
+    AREA_PICKER = "area_picker"
+    AREA_FORM = "area_form"
 
 
 class Field(StrEnum):
@@ -62,6 +68,7 @@ class Field(StrEnum):
     RISK_TIER = "risk_tier"
     CHANNEL = "channel_id"
     GO_LIVE = "go_live_date"
+    ASKS_IN = "asks_in"  # where each owner gets their questions: the review thread or a DM
     REASON = "reason"  # why the risk tier or the go/no-go date changed (the change form)
 
 
@@ -82,6 +89,19 @@ class ScoreField(StrEnum):
     VALUE = "value_score"
     FEASIBILITY = "feasibility_score"
     RISK = "risk_score"
+
+
+class FormField(StrEnum):
+    """The answer forms' inputs (block id and action id alike): per question, suffixed by its id (form_field)."""
+
+    ANSWER = "form_answer"
+    EVIDENCE = "form_evidence"
+    AREA = "form_area"
+
+
+def form_field(field: FormField, question_id: str) -> str:
+    """The block id of one question's input in an answer form."""
+    return f"{field}:{question_id}"
 
 
 def question_ref(review_id: int, question_id: str) -> str:

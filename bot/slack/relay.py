@@ -108,6 +108,8 @@ def _send_one(client: WebClient | None, message: OutboxMessage, root: OutboxMess
             raise _Refused("not_installed")
         if root is not None and root.ts is None:
             raise _Refused("thread_not_posted")
+        if message.kind == "update" and message.target_ts is None:  # of an outbox post, where it was delivered
+            return _send(client, message, thread_ts=None, target=(root.channel, root.ts))
         return _send(client, message, thread_ts=message.thread_ts or (root.ts if root else None))
     except (Passing, _Refused) as stopped:
         return stopped
@@ -133,13 +135,15 @@ class _Refused(Exception):
         self.code, self.error = code, error
 
 
-def _send(client: WebClient, message: OutboxMessage, *, thread_ts: str | None) -> tuple[str, str | None]:
-    """Send it; where it went and its ts. Raises Passing or _Refused."""
+def _send(client: WebClient, message: OutboxMessage, *, thread_ts: str | None,
+          target: tuple[str, str] | None = None) -> tuple[str, str | None]:
+    """Send it (an update to `target`, a channel and ts, when given); where it went and its ts. Raises Passing or
+    _Refused."""
     try:
         if message.kind == "update":
-            client.chat_update(channel=message.conversation, ts=message.target_ts, text=message.text,
-                               blocks=message.blocks)
-            return message.conversation, message.target_ts
+            channel, ts = target or (message.conversation, message.target_ts)
+            client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+            return channel, ts
         if message.kind == "upload":
             _without_blind_retries(client).files_upload_v2(channel=message.conversation, file=message.file,
                                                            filename=message.filename, title=message.title)

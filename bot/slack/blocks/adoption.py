@@ -314,8 +314,8 @@ CHART_MISSING = "The chart could not be attached this week; next week's digest w
 STALE_TEXTS = {
     Kind.UNMET_CONDITIONS: "🧭 *{name}* still has conditions you own that are not met:",
     Kind.WAIVER_OVERDUE: "⏳ *{name}*: waivers you own are past their due date:",
-    Kind.IDLE_REVIEW: "💤 The readiness review of *{name}* has had no answer for a week. The next question is above; "
-                      "or run `/readiness status {raw}` to pick any question.",
+    Kind.IDLE_REVIEW: "💤 The readiness review of *{name}* has had no answer for a week. Each owner has "
+                      "their open questions; `/readiness continue {raw}` posts them again.",
     Kind.PENDING_APPROVAL: "🗳️ A release request for *{name}* is still waiting for your decision.",
     Kind.PAST_GO_LIVE: "📅 *{name}* is past its go/no-go date. Pilots should not drift: record the decision, go, "
                        "no-go or extend the pilot (`/readiness decide {raw}`); this reminder stops once it is "

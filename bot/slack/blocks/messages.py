@@ -1,4 +1,5 @@
-"""Messages the bot posts: the review root, questions, evidence requests, summaries, status, help."""
+"""Messages the bot posts: the review root, questions, evidence requests, status, help (the summary is in
+summary.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from bot.ai.overrides import OverrideRow
 from bot.ai.usage import UsageRow
 from bot.domain.progress import AreaProgress, ReviewState
-from bot.domain.summary import Condition, Summary, Verdict, describe
+from bot.domain.summary import Verdict
 from bot.framework import Framework, Question
 from bot.slack.blocks.decisions import decision_lines
 from bot.slack.blocks.limits import (
@@ -17,11 +18,10 @@ from bot.slack.blocks.limits import (
     context,
     packed_sections,
     section,
-    split_messages,
 )
 from bot.slack.ids import Action, question_ref
-from bot.text import from_plain, from_slack, shorten
-from storage.models import Answer, AnswerStatus, GoDecision, Initiative
+from bot.text import from_plain, shorten
+from storage.models import AnswerStatus, GoDecision, Initiative
 
 STATUS_LABELS = {
     AnswerStatus.MET: "✅ Met",
@@ -40,9 +40,10 @@ EVIDENCE_PREVIEW = 280
 COMMANDS = (
     ("/readiness new <name>", "start a readiness review of an AI system (opens the intake form)"),
     ("/readiness status <name>", "progress per area; go back to any question and change its answer"),
-    ("/readiness summary <name>", "post the verdict and every unmet condition to the team channel"),
+    ("/readiness summary <name>", ("preview the verdict, blockers with owners and counts per area, then post it to the "
+                                   "team channel (it stays up to date in place)")),
     ("/readiness release <name>", "ask the approvers the risk tier requires to approve a production release"),
-    ("/readiness continue <name>", "ask the current question again in the review thread"),
+    ("/readiness continue <name>", "post the open questions again, each owner's to them"),
     ("/readiness edit <name>", ("change the risk tier or the go/no-go date (owners only); an approval made before "
                                 "it turns stale")),
     ("/readiness decide <name>", "record the go / no-go decision: go, no-go or extend the pilot, with who, when and why"),
@@ -66,43 +67,27 @@ def status_label(status: AnswerStatus | None) -> str:
     return STATUS_LABELS[status]
 
 
-def build_root_message(initiative: Initiative, framework: Framework, *, started_by: str) -> tuple[str, list[dict]]:
+def build_root_message(initiative: Initiative, framework: Framework, *, review_id: int, started_by: str,
+                       in_dm: bool) -> tuple[str, list[dict]]:
+    """The review's root message in the team channel: what is reviewed, its owners, where the questions are."""
     tier = framework.tier_info(initiative.risk_tier)
     name = from_plain(initiative.name)
     lines = [
-        f"*Risk tier:* {tier.label}: {from_plain(tier.meaning)}",
-        f"*Business owner:* <@{initiative.business_owner_id}>   *Technical owner:* <@{initiative.technical_owner_id}>",
+        f"*Risk tier:* {tier.label} · *Owners:* <@{initiative.business_owner_id}> (business), "
+        f"<@{initiative.technical_owner_id}> (technical)",
     ]
     if initiative.go_live_date:
         lines.append(f"*Go/no-go date:* {initiative.go_live_date.isoformat()}")
-    lines.append(f"*What it does:* {shorten(from_plain(initiative.purpose), 600)}")
+    where = "by DM" if in_dm else "in this thread"
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": shorten(f"Readiness review: {initiative.name}", 150)}},
         section("\n".join(lines)),
-        context(
-            f"Started by <@{started_by}>. The questions follow in this thread, one at a time; anyone in this "
-            "channel can answer with the buttons or by replying yes, no, partly or n/a."
-        ),
+        context(f"Started by <@{started_by}>. Each owner gets their questions {where}; anyone here may answer."),
+        {"type": "actions", "elements": [{
+            "type": "button", "action_id": Action.OPEN_AREA_FORM, "value": str(review_id),
+            "text": {"type": "plain_text", "text": "Answer by area"}}]},
     ]
     return f"Readiness review: {name}", blocks
-
-
-def build_question_message(state: ReviewState, question: Question) -> tuple[str, list[dict]]:
-    number, total = state.position(question)
-    area = state.framework.area(question.area)
-    blocks = [
-        section(f"*Question {number} of {total} · {area.name}*\n*{question.text}*"),
-        context(f"*Why it matters:* {question.why}"),
-        section(f"*Met looks like:* {question.met_looks_like}"),
-    ]
-    latest = state.latest(question.id)
-    if latest is not None:
-        blocks.append(context(_answered_line(latest)))
-    evidence = state.evidence_for(question.id)
-    if evidence:
-        blocks.append(context(f"*Evidence:* {shorten(from_slack(evidence[-1].text), EVIDENCE_PREVIEW)}"))
-    blocks.append({"type": "actions", "block_id": "answer", "elements": _answer_buttons(state, question)})
-    return f"Question {number} of {total}: {question.text}", blocks
 
 
 def build_usage(rows: list[UsageRow], decided: list[OverrideRow]) -> str:
@@ -126,95 +111,6 @@ def build_already_answered(question: Question, status: AnswerStatus, answered_by
             "Click another answer on the question to change it.")
 
 
-def _answered_line(answer: Answer) -> str:
-    when = answer.answered_at.strftime("%Y-%m-%d %H:%M UTC")
-    return f"*Answer:* {status_label(answer.status)} by <@{answer.answered_by}> · {when}"
-
-
-def _answer_buttons(state: ReviewState, question: Question) -> list[dict]:
-    value = question_ref(state.review.id, question.id)
-    current = state.status(question.id)
-    options = [
-        (Action.ANSWER_MET, "Met", AnswerStatus.MET),
-        (Action.ANSWER_PARTLY, "Partly", AnswerStatus.PARTLY),
-        (Action.ANSWER_NOT_YET, "Not yet", AnswerStatus.NOT_YET),
-    ]
-    if question.allow_na:
-        options.append((Action.ANSWER_NA, "N/A", AnswerStatus.NA))
-    buttons = []
-    for action, label, status in options:
-        button = {"type": "button", "action_id": action, "value": value, "text": {"type": "plain_text", "text": label}}
-        if current == status:
-            button["style"] = "primary"
-        buttons.append(button)
-    if current in (None, AnswerStatus.SKIPPED):
-        buttons.append({
-            "type": "button", "action_id": Action.SKIP, "value": value,
-            "text": {"type": "plain_text", "text": "Skip for now"},
-        })
-    return buttons
-
-
-def build_evidence_request(question: Question, status: AnswerStatus) -> str:
-    return (
-        f"Recorded {status_label(status)}. 📎 *Evidence, please:* {question.evidence.prompt}\n"
-        "Reply in this thread; your reply is stored with the answer."
-    )
-
-
-def build_answer_changed(question: Question, previous: AnswerStatus, now: AnswerStatus, user_id: str) -> str:
-    return (
-        f"↩️ <@{user_id}> changed “{question.text}” from {status_label(previous)} to {status_label(now)}. "
-        "The earlier answer is kept in the history."
-    )
-
-
-def build_summary_messages(summary: Summary, framework: Framework, *, ai_paragraph: str | None = None,
-                           decisions: Sequence[GoDecision] = ()) -> list[tuple[str, list[dict]]]:
-    """The summary as one or more messages, each valid Block Kit however large the framework is.
-
-    An AI-written paragraph, when given, goes first and is marked as such; the rest is unchanged. The go / no-go
-    decision (`decisions`, newest first) follows the verdict.
-    """
-    initiative = summary.initiative
-    tier = framework.tier_info(summary.tier)
-    blockers = summary.blockers
-    others = [c for c in summary.conditions if not c.blocking]
-    blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": shorten(f"Readiness summary: {initiative.name}", 150)}},
-        *([section(ai_paragraph), context("✨ AI-written from the answers below: check it against them."),
-           {"type": "divider"}] if ai_paragraph else []),
-        section(f"*Verdict:* {VERDICT_LABELS[summary.verdict]}"),
-        context(
-            f"Risk tier: {tier.label} · {summary.answered} of {summary.total} questions answered · "
-            f"business owner <@{initiative.business_owner_id}> · technical owner <@{initiative.technical_owner_id}>"
-        ),
-        *packed_sections(decision_lines(initiative, list(decisions))),
-        {"type": "divider"},
-        *packed_sections(["*Status by area*", *(_area_line(p) for p in summary.areas)]),
-    ]
-    if blockers:
-        blocks.append({"type": "divider"})
-        blocks += packed_sections(
-            [f"*⛔ Blocking release at this risk tier: {tier.label} ({len(blockers)})*",
-             *(_condition_line(c) for c in blockers)]
-        )
-    if others:
-        blocks.append({"type": "divider"})
-        blocks += packed_sections(
-            [f"*Other conditions to meet ({len(others)})*", *(_condition_line(c) for c in others)]
-        )
-    if not summary.conditions:
-        blocks.append(section("Every condition is met. 🎉"))
-    blocks.append(request_button(initiative))
-    fallback = shorten(f"Readiness summary: {from_plain(describe(summary))}", MAX_FALLBACK)
-    return [(fallback, chunk) for chunk in split_messages(blocks)]
-
-
-def request_button(initiative: Initiative) -> dict:
-    return {"type": "actions", "elements": [release_button(initiative.id)]}
-
-
 def release_button(initiative_id: int) -> dict:
     """Request release approval (under the summary, and in App Home)."""
     return {"type": "button", "action_id": Action.REQUEST_RELEASE, "value": str(initiative_id),
@@ -231,14 +127,6 @@ def _area_line(progress: AreaProgress) -> str:
     icon = "✅" if counts[AnswerStatus.MET] + counts[AnswerStatus.NA] == progress.total else (
         "❌" if counts[AnswerStatus.NOT_YET] or open_count else "🟡")
     return f"{icon} *{progress.area.name}*: {', '.join(parts)}"
-
-
-def _condition_line(condition: Condition) -> str:
-    q = condition.question
-    return (
-        f"• {status_label(condition.status)}: *{shorten(q.text, 300)}*\n"
-        f"    Owner <@{condition.owner_id}> · Next step: {shorten(q.next_step, 400)}"
-    )
 
 
 def build_status_message(state: ReviewState, *, decisions: Sequence[GoDecision] = ()) -> tuple[str, list[dict]]:

@@ -19,6 +19,12 @@ from bot.text import from_plain, shorten
 from storage.models import AnswerStatus, InitiativeCreate
 
 
+ASKS_IN_OPTIONS = [
+    {"text": {"type": "plain_text", "text": "In the review thread, with a mention"}, "value": "thread"},
+    {"text": {"type": "plain_text", "text": "In a DM with Readiness Bot"}, "value": "dm"},
+]
+
+
 def build_intake_modal(framework: Framework, *, name: str, channel_id: str, team_id: str) -> dict:
     """The intake form; private_metadata carries where it was opened from."""
     tier_options = [
@@ -62,6 +68,9 @@ def build_intake_modal(framework: Framework, *, name: str, channel_id: str, team
                         {"type": "radio_buttons", "options": tier_options}),
             input_block(Field.CHANNEL, "Team channel for updates", channel_select),
             input_block(Field.GO_LIVE, "Go/no-go date", {"type": "datepicker"}, optional=True),
+            input_block(Field.ASKS_IN, "Where each owner gets their questions",
+                        {"type": "radio_buttons", "options": ASKS_IN_OPTIONS, "initial_option": ASKS_IN_OPTIONS[0]},
+                        optional=True),
             {"type": "divider"},
             section("*Portfolio scores*: value, feasibility and risk, 1 to 5 each, to rank it in "
                     "`/readiness portfolio`. All three or none; score later with `/readiness score <name>`."),
@@ -97,6 +106,7 @@ def read_intake(view: dict, *, user_id: str) -> InitiativeCreate:
         risk_tier=value(Field.RISK_TIER, "selected_option"),
         channel_id=value(Field.CHANNEL, "selected_conversation"),
         go_live_date=date.fromisoformat(go_live) if go_live else None,
+        asks_in=value(Field.ASKS_IN, "selected_option") or "thread",
         value_score=scores.value, feasibility_score=scores.feasibility, risk_score=scores.risk,
     )
 

@@ -4,7 +4,20 @@ from slack_bolt import App
 
 from bot.slack.authorization import CHANNEL_MEMBERS
 from bot.slack.channel_members import ChannelMembers
-from bot.slack.listeners import actions, adoption, approvals, catch_all, commands, events, home, pilot, reports, views
+from bot.slack.listeners import (
+    actions,
+    adoption,
+    approvals,
+    catch_all,
+    commands,
+    events,
+    forms,
+    home,
+    pilot,
+    reports,
+    summary,
+    views,
+)
 
 
 def register(app: App) -> None:
@@ -17,10 +30,12 @@ def register(app: App) -> None:
 
     commands.register(app)
     actions.register(app)
+    forms.register(app)
     approvals.register(app)
     adoption.register(app)
     pilot.register(app)
     reports.register(app)
+    summary.register(app)
     views.register(app)
     events.register(app)
     home.register(app)

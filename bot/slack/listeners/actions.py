@@ -46,19 +46,10 @@ def _clicked(body: dict) -> Clicked | None:
 
 def handle_answer(ack, body: dict, action: dict, client, context) -> None:
     ack()
-    _click(body, action, client, context, status=ANSWER_ACTIONS[Action(action["action_id"])])
-
-
-def handle_skip(ack, body: dict, action: dict, client, context) -> None:
-    ack()
-    _click(body, action, client, context, status=None)
-
-
-def _click(body: dict, action: dict, client, context, *, status: AnswerStatus | None) -> None:
     review_id, question_id = _ref(action)
     authorize(context, Attempt.ANSWER, review_id=review_id)
-    answer.click(client, context["services"], review_id=review_id, question_id=question_id, status=status,
-                 user_id=body["user"]["id"], clicked=_clicked(body))
+    answer.click(client, context["services"], review_id=review_id, question_id=question_id,
+                 status=ANSWER_ACTIONS[Action(action["action_id"])], user_id=body["user"]["id"])
 
 
 def _proposal(value: str) -> tuple[int, str, str, AnswerStatus]:
@@ -106,7 +97,7 @@ def handle_change_submission(ack, body: dict, view: dict, client, context) -> No
 
 
 def handle_revisit(ack, body: dict, action: dict, client, respond, context) -> None:
-    """From /readiness status: post the chosen question in the review thread, to see or change its answer."""
+    """From /readiness status: post the checklist holding the chosen question again, to see or change its answer."""
     ack()
     review_id, question_id = _ref(action)
     authorize(context, Attempt.REVISIT, review_id=review_id)
@@ -130,7 +121,6 @@ def handle_start(ack, body: dict, client, context) -> None:
 def register(app: App) -> None:
     for action_id in ANSWER_ACTIONS:
         app.action(action_id)(reports_errors(handle_answer))
-    app.action(Action.SKIP)(reports_errors(handle_skip))
     app.action(Action.REVISIT_QUESTION)(reports_errors(handle_revisit))
     app.action(Action.START_REVIEW)(reports_errors(handle_start))
     app.action(Action.AI_CONFIRM)(reports_errors(handle_ai_confirm))

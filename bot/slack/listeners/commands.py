@@ -10,7 +10,7 @@ from slack_bolt import App
 
 from bot.ai.overrides import month_overrides
 from bot.ai.usage import month_usage
-from bot.app import continue_review, summary
+from bot.app import continue_review
 from bot.domain import go_decisions
 from bot.domain.access import Attempt
 from bot.domain.initiatives import (
@@ -32,6 +32,7 @@ from bot.slack.listeners.adoption import open_report_form
 from bot.slack.listeners.approvals import open_request_form
 from bot.slack.listeners.pilot import open_baseline_form, open_decision_form, open_edit_form
 from bot.slack.listeners.reports import open_score_form, send_export, show_portfolio
+from bot.slack.listeners.summary import preview as summary_preview
 from bot.text import from_plain
 from storage.models import Initiative
 
@@ -110,8 +111,8 @@ def _baseline(command, state: ReviewState, client, services) -> None:
 
 
 def _summary(command, state: ReviewState, client, services) -> Reply:
-    summary.post(client, services, review_id=state.review.id)
-    return Reply(f"Posted the summary of {from_plain(state.initiative.name)} to <#{state.review.channel_id}>.")
+    """A preview only the person sees; its Post to channel button posts it (listeners/summary.py)."""
+    return Reply(*summary_preview(services, state.review.id))
 
 
 def _continue(command, state: ReviewState, client, services) -> Reply:

@@ -1,4 +1,5 @@
-"""Replies in a review thread (evidence, written answers, notes), and their edits and deletions."""
+"""Replies in a review thread (evidence, written answers), and their edits and deletions; messages to the bot in a DM
+that holds a person's questions."""
 
 from __future__ import annotations
 
@@ -8,27 +9,32 @@ from slack_bolt import App
 
 from bot.app import answer, change_answer
 from bot.services import Services
-from bot.slack.authorization import authorize_thread_reply
+from bot.domain.access import Attempt
+from bot.slack.authorization import authorize, authorize_thread_reply
 from bot.slack.failures import reports_errors
 
 HUMAN_SUBTYPES = {None, "file_share", "thread_broadcast"}
 
 
+def is_human(event: dict) -> bool:
+    """A person's new message: never the bot's own or any other bot's message, never an edit."""
+    return (event.get("subtype") in HUMAN_SUBTYPES and not event.get("bot_id") and not event.get("bot_profile")
+            and bool(event.get("user")))
+
+
 def is_human_thread_reply(event: dict) -> bool:
-    """A person's reply in a thread: never the bot's own or any other bot's message, never an edit."""
-    return (
-        event.get("subtype") in HUMAN_SUBTYPES
-        and not event.get("bot_id")
-        and not event.get("bot_profile")
-        and bool(event.get("user"))
-        and bool(event.get("thread_ts"))
-        and event.get("thread_ts") != event.get("ts")
-    )
+    """A person's reply in a thread."""
+    return is_human(event) and bool(event.get("thread_ts")) and event.get("thread_ts") != event.get("ts")
+
+
+def _said(message: dict) -> str:
+    """A message's text, with a link to each file shared in it (a shared file is evidence like a link)."""
+    files = [f"<{f['permalink']}|{f.get('name') or 'file'}>" for f in message.get("files") or [] if f.get("permalink")]
+    return " ".join([message.get("text") or "", *files]).strip()
 
 
 def _new(client, services: Services, review_id: int, message: dict) -> None:
-    answer.reply(client, services, review_id=review_id, user_id=message["user"], text=message.get("text") or "",
-                 ts=message["ts"])
+    answer.reply(client, services, review_id=review_id, user_id=message["user"], text=_said(message), ts=message["ts"])
 
 
 def _edited(client, services: Services, review_id: int, message: dict) -> None:
@@ -54,8 +60,11 @@ def parse(event: dict) -> tuple[dict, Callable[..., None]] | None:
 
 
 def handle_message(event: dict, client, context) -> None:
-    """A reply in a review's thread, or an edit or deletion of one; a retried event never gets here twice (the
-    inbox keeps its event_id)."""
+    """A reply in a review's thread, or an edit or deletion of one, or a message in a DM with the bot; a retried event
+    never gets here twice (the inbox keeps its event_id)."""
+    if event.get("channel_type") == "im":
+        _in_dm(event, client, context)
+        return
     parsed = parse(event)
     if parsed is None:
         return
@@ -66,6 +75,20 @@ def handle_message(event: dict, client, context) -> None:
         return
     authorize_thread_reply(context, message, review_id=review_id)
     act(client, services, review_id, message)
+
+
+def _in_dm(event: dict, client, context) -> None:
+    """A person's message in their DM with the bot: an answer or evidence for the review that sent them questions
+    there (the newest); anything else is not for the review."""
+    if not is_human(event):
+        return
+    services: Services = context["services"]
+    review_id = answer.review_in_dm(services, channel_id=event["channel"], user_id=event["user"])
+    if review_id is None:
+        return
+    authorize(context, Attempt.ANSWER, review_id=review_id)
+    answer.reply(client, services, review_id=review_id, user_id=event["user"], text=_said(event), ts=event["ts"],
+                 where=(event["channel"], event.get("thread_ts")))
 
 
 def register(app: App) -> None:

@@ -29,7 +29,7 @@ def handle_page(ack, action: dict, client, context: BoltContext) -> None:
 
 
 def handle_continue(ack, action: dict, client, context: BoltContext) -> None:
-    """As `/readiness continue`: ask the review's current question again in its thread, and say where."""
+    """As `/readiness continue`: post the review's open questions again, and say where."""
     ack()
     value = action.get("value") or ""
     if not value.isdigit():

@@ -9,6 +9,7 @@ from slack_bolt import App
 from bot.app import start_review
 from bot.domain.initiatives import IntakeErrors
 from bot.services import Services
+from bot.slack.approver_groups import approvers
 from bot.slack.blocks.adoption import read_baseline
 from bot.slack.blocks.modals import read_intake
 from bot.slack.failures import reports_errors
@@ -21,7 +22,7 @@ def handle_intake(ack, body: dict, view: dict, context) -> None:
     user_id = body["user"]["id"]
     try:
         queued = start_review.start(services, read_intake(view, user_id=user_id), read_baseline(view),
-                                    user_id=user_id)
+                                    user_id=user_id, approvers=approvers(context.client, services))
     except IntakeErrors as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
