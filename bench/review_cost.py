@@ -1,7 +1,8 @@
 """What one review costs the team and the server, at each risk tier, played by buttons as a team would.
 
 A `readiness-bot serve` process on a SQLite file, against the fake Slack Web API: the intake, then every question
-answered Met (with the evidence it asks for, as a thread reply), until the summary. Counted from the intake to the
+answered Met by its owner from their checklist (with the evidence it asks for, as their thread reply), until the
+summary. Counted from the intake to the
 summary: every message the bot posts (channel, thread, DM, ephemeral, a response to a command or a click; updating
 a message in place is free), every character a person reads in them (the text of every text object in the blocks,
 button labels included; the `text` fallback when there are no blocks), the clicks, replies and forms the team
@@ -13,7 +14,6 @@ sends, and the CPU seconds and peak memory of the serving process.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -21,32 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.framework import DEFAULT_FRAMEWORK_PATH, load_framework  # noqa: E402
+from bot.framework import DEFAULT_FRAMEWORK_PATH, Owner, load_framework  # noqa: E402
 from bot.slack.ids import Action  # noqa: E402
 from storage.db import make_engine, migrate  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
-from tests.review_driver import EVIDENCE_REPLIES, ReviewDriver  # noqa: E402
+from tests.review_driver import BUSINESS, EVIDENCE_REPLIES, TECHNICAL, ReviewDriver, reading  # noqa: E402
 from tests.served import CLI, serve, start_review  # noqa: E402
-
-NEW_MESSAGES = ("chat.postMessage", "chat.postEphemeral", "response_url", "files.completeUploadExternal")
-
-
-def text_read(value) -> int:
-    """Characters in every text object of a message's blocks (or of anything nested in them)."""
-    if isinstance(value, dict):
-        own = len(value["text"]) if value.get("type") in ("plain_text", "mrkdwn") and "text" in value else 0
-        return own + sum(text_read(v) for k, v in value.items() if k != "text" or not own)
-    if isinstance(value, list):
-        return sum(text_read(v) for v in value)
-    return 0
-
-
-def characters(params: dict) -> int:
-    blocks = params.get("blocks")
-    if isinstance(blocks, str):
-        blocks = json.loads(blocks)
-    return text_read(blocks) if blocks else len(params.get("text") or "")
-
 
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process so far (Linux /proc)."""
@@ -71,32 +51,28 @@ def play(tier: str, framework) -> dict:
                 thread, _ = start_review(served, "Cost assistant", tier=tier)
                 sent = 2  # the command and the intake form
                 driver = ReviewDriver(served)
-                while True:
-                    question = driver.current(thread)
+                for question in driver.questions(thread):
                     spec = framework.question(question.question_id)
+                    owner = BUSINESS if spec.owner == Owner.BUSINESS else TECHNICAL
                     served.slack.click(Action.ANSWER_MET, f"{question.review_id}:{question.question_id}",
-                                       message_ts=question.ts)
+                                       user=owner, message_ts=question.ts)
                     sent += 1
-                    if spec.evidence:
-                        served.slack.thread_reply(EVIDENCE_REPLIES[spec.evidence.kind], thread_ts=thread)
+                    fake.wait_for(lambda: _shown(driver, thread, question.number).answered)  # as a person reads it
+                    if "📎 _" in _shown(driver, thread, question.number).text:  # asked for evidence
+                        served.slack.thread_reply(EVIDENCE_REPLIES[spec.evidence.kind], thread_ts=thread, user=owner)
                         sent += 1
-                    fake.wait_for(lambda: _summary_posted(fake) or driver.current(thread).question_id
-                                  != question.question_id, timeout=20)
-                    if _summary_posted(fake):
-                        break
+                        fake.wait_for(lambda: "📎 _" not in _shown(driver, thread, question.number).text)
+                fake.wait_for(lambda: _summary_posted(fake), timeout=60)
                 cpu = cpu_seconds(served.process.pid) - before_cpu
                 memory = peak_memory_mib(served.process.pid)
-                calls = [c for c in fake.calls[before_calls:] if _new_message(c)]
+                read = reading(fake, since=before_calls)
     finally:
         fake.stop()
-    return {"messages": len(calls), "characters": sum(characters(c.params) for c in calls), "sent": sent,
-            "cpu": cpu, "memory": memory}
+    return {"messages": read.messages, "characters": read.characters, "sent": sent, "cpu": cpu, "memory": memory}
 
 
-def _new_message(call) -> bool:
-    """A message the person sees appear (a response that replaces or deletes the clicked one is an update)."""
-    in_place = call.params.get("replace_original") in (True, "true") or call.params.get("delete_original")
-    return call.method in NEW_MESSAGES and not in_place
+def _shown(driver: ReviewDriver, thread: str, number: int):
+    return driver.questions(thread)[number - 1]
 
 
 def _summary_posted(fake: FakeSlack) -> bool:
