@@ -184,34 +184,35 @@ class SlackSender:
                 "channel_type": "channel"}
 
     def direct_message(self, text: str, *, user: str = "U100", channel: str | None = None,
-                       files: list[dict] | None = None) -> Response:
-        """A person's message in their DM with the bot (message.im, from events_message_im.json)."""
-        ts = self.new_ts()
+                       files: list[dict] | None = None, ts: str | None = None) -> Response:
+        """A person's message `ts` in their DM with the bot (message.im, from events_message_im.json)."""
+        ts = ts or self.new_ts()
         event = {**fixture("events_message_im.json")["event"], "user": user, "text": text, "ts": ts, "event_ts": ts,
                  "channel": channel or "D" + user.lstrip("UW")}
         if files:
             event.update(subtype="file_share", files=files)
         return self.event(event)
 
-    def edit_reply(self, text: str, *, ts: str, before: str, thread_ts: str, user: str = "U100",
-                   channel: str = CHANNEL) -> Response:
-        """message_changed: the reply `ts`, which read `before`, now reads `text` (Slack's hidden event, the new
-        message in `message`, the old in `previous_message`)."""
+    def edit_reply(self, text: str, *, ts: str, before: str, thread_ts: str | None, user: str = "U100",
+                   channel: str = CHANNEL, channel_type: str = "channel") -> Response:
+        """message_changed: the reply `ts` (a DM's message: channel_type im, no thread), which read `before`, now
+        reads `text` (Slack's hidden event, the new message in `message`, the old in `previous_message`)."""
         now = self.new_ts()
         reply = self._reply(text, ts=ts, thread_ts=thread_ts, user=user)
         return self.event({
             "type": "message", "subtype": "message_changed", "hidden": True, "channel": channel, "ts": now,
-            "event_ts": now, "channel_type": "channel", "message": {**reply, "edited": {"user": user, "ts": now}},
+            "event_ts": now, "channel_type": channel_type, "message": {**reply, "edited": {"user": user, "ts": now}},
             "previous_message": self._reply(before, ts=ts, thread_ts=thread_ts, user=user),
         })
 
-    def delete_reply(self, *, ts: str, before: str, thread_ts: str, user: str = "U100",
-                     channel: str = CHANNEL) -> Response:
-        """message_deleted: the reply `ts`, which read `before`, was deleted (Slack's hidden event)."""
+    def delete_reply(self, *, ts: str, before: str, thread_ts: str | None, user: str = "U100",
+                     channel: str = CHANNEL, channel_type: str = "channel") -> Response:
+        """message_deleted: the reply `ts` (a DM's message: channel_type im, no thread), which read `before`, was
+        deleted (Slack's hidden event)."""
         now = self.new_ts()
         return self.event({
             "type": "message", "subtype": "message_deleted", "hidden": True, "channel": channel, "ts": now,
-            "event_ts": now, "channel_type": "channel", "deleted_ts": ts,
+            "event_ts": now, "channel_type": channel_type, "deleted_ts": ts,
             "previous_message": self._reply(before, ts=ts, thread_ts=thread_ts, user=user),
         })
 
@@ -219,7 +220,7 @@ class SlackSender:
         return f"1700000500.{next(self._ids):06d}"
 
     @staticmethod
-    def _reply(text: str, *, ts: str, thread_ts: str, user: str) -> dict:
+    def _reply(text: str, *, ts: str, thread_ts: str | None, user: str) -> dict:
         """A thread reply as Slack nests it in an event: the fixture's message without its channel and event_ts."""
         base = fixture("events_message_channel_thread_reply.json")["event"]
         message = {key: value for key, value in base.items() if key not in ("channel", "event_ts", "channel_type")}

@@ -152,3 +152,26 @@ def test_show_json_keeps_withdrawn_evidence_in_the_history(bot, engine, tmp_path
     assert [(e["text"], e["withdrawn_at"] is None) for e in history] == [
         ("<@U200> owns it but has not signed off", False), ("<@U200> signed off", True)]
     assert [h["source"] for h in answer["history"]] == ["reply", "reply_edited"]
+
+
+def test_a_message_edited_or_deleted_in_a_dm_with_the_bot_changes_what_it_gave(bot, engine, framework):
+    driver = ReviewDriver(bot)
+    driver.start("Invoice assistant", tier="high", asks_in="dm")
+    dm = bot.fake.dm(TECHNICAL)
+    number, question = asking(framework, "high", EvidenceKind.LINK, owner="technical_owner")
+    said = f"#{number} yes, https://wiki.example.com/old"
+    bot.slack.direct_message(said, user=TECHNICAL, ts="1700000900.000001")
+    bot.idle()
+    bot.slack.edit_reply(f"#{number} partly, https://wiki.example.com/new", ts="1700000900.000001", before=said,
+                         thread_ts=None, user=TECHNICAL, channel=dm, channel_type="im")
+    bot.idle()
+    with Session(engine) as session:
+        answers = session.exec(select(Answer).where(Answer.question_id == question.id).order_by(Answer.id)).all()
+    assert [a.status for a in answers] == [AnswerStatus.MET, AnswerStatus.PARTLY]
+    assert [e.text for e in replied_evidence(engine) if e.withdrawn_at is None] == ["https://wiki.example.com/new"]
+    bot.slack.delete_reply(ts="1700000900.000001", before="edited", thread_ts=None, user=TECHNICAL, channel=dm,
+                           channel_type="im")
+    bot.idle()
+    assert all(e.withdrawn_at is not None for e in replied_evidence(engine))
+    shown = next(q for q in driver.dm_questions(TECHNICAL) if q.question_id == question.id)
+    assert "wiki.example.com" not in shown.text and "Partly" in shown.text

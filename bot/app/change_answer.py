@@ -11,6 +11,7 @@ from bot.domain import answering, reply_edits
 from bot.domain.progress import ReviewState
 from bot.services import Services
 from bot.slack import conversation
+from bot.slack.conversation import Where
 
 
 def revisit(services: Services, *, review_id: int, question_id: str, user_id: str) -> str:
@@ -25,13 +26,17 @@ def revisit(services: Services, *, review_id: int, question_id: str, user_id: st
     return f"Posted question {number} again {where}."
 
 
-def edited_reply(client: WebClient, services: Services, *, review_id: int, user_id: str, ts: str, text: str) -> None:
-    """The person's reply `ts` in the review thread now reads `text`."""
+def edited_reply(client: WebClient, services: Services, *, review_id: int, user_id: str, ts: str, text: str,
+                 where: Where | None = None) -> None:
+    """The person's reply `ts` in the review thread (or their DM with the bot, `where`) now reads `text`."""
     review_step.take(client, services, review_id, lambda session: reply_edits.edit(
-        review_id, ts, text, user_id=user_id, session=session, framework=services.framework), user_id=user_id)
+        review_id, ts, text, user_id=user_id, session=session, framework=services.framework), user_id=user_id,
+        where=where)
 
 
-def deleted_reply(client: WebClient, services: Services, *, review_id: int, user_id: str, ts: str) -> None:
-    """The person deleted their reply `ts` in the review thread."""
+def deleted_reply(client: WebClient, services: Services, *, review_id: int, user_id: str, ts: str,
+                  where: Where | None = None) -> None:
+    """The person deleted their reply `ts` in the review thread (or their DM with the bot, `where`)."""
     review_step.take(client, services, review_id, lambda session: reply_edits.delete(
-        review_id, ts, user_id=user_id, session=session, framework=services.framework), user_id=user_id)
+        review_id, ts, user_id=user_id, session=session, framework=services.framework), user_id=user_id,
+        where=where)
