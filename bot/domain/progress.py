@@ -44,6 +44,7 @@ class ReviewState:
     review: Review
     history: list[Answer] = field(default_factory=list)
     evidence_history: list[Evidence] = field(default_factory=list)  # withdrawn rows too, oldest first
+    _asked_at: tuple[Tier, list[Question], dict[str, int]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(cls, review_id: int, *, session: Session, framework: Framework, lock: bool = False) -> ReviewState:
@@ -69,10 +70,19 @@ class ReviewState:
 
     @property
     def questions(self) -> list[Question]:
-        return self.framework.questions_for(self.tier)
+        return self._asked()[0]
+
+    def _asked(self) -> tuple[list[Question], dict[str, int]]:
+        """The tier's questions and each one's number, worked out once per tier (a change of tier works them out
+        again)."""
+        if self._asked_at is None or self._asked_at[0] != self.tier:
+            questions = self.framework.questions_for(self.tier)
+            self._asked_at = (self.tier, questions, {q.id: n for n, q in enumerate(questions, 1)})
+        return self._asked_at[1], self._asked_at[2]
 
     def question(self, question_id: str) -> Question | None:
-        return next((q for q in self.questions if q.id == question_id), None)
+        questions, numbers = self._asked()
+        return questions[numbers[question_id] - 1] if question_id in numbers else None
 
     def status(self, question_id: str) -> AnswerStatus | None:
         """The current answer: the newest row of the history."""
@@ -116,7 +126,8 @@ class ReviewState:
 
     def position(self, question: Question) -> tuple[int, int]:
         """(number, total) of a question in this review, for 'Question 3 of 28'."""
-        return self.questions.index(question) + 1, len(self.questions)
+        questions, numbers = self._asked()
+        return numbers[question.id], len(questions)
 
     def areas(self) -> list[AreaProgress]:
         by_area: dict[str, list[Question]] = defaultdict(list)
