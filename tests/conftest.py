@@ -43,12 +43,6 @@ CLIENT_ID, CLIENT_SECRET = "1111111111.2222222222", "client-secret-for-tests"  #
 START = datetime(2026, 6, 3, 15, 0, tzinfo=UTC)  # a Wednesday afternoon: the bot's clock when a test begins
 
 
-def pytest_xdist_auto_num_workers(config) -> int:
-    """`-n auto`: one worker more than the cores, since the suite spends about a quarter of its time waiting on
-    served processes and sockets."""
-    return (os.cpu_count() or 1) + 1
-
-
 @pytest.fixture
 def clock():
     """The one clock of a test: stopped at START until the test moves it."""

@@ -143,22 +143,18 @@ class ReviewDriver:
 
 
 def complete_review(bot, framework, *, tier: str, not_yet: set[str] = frozenset(), name="Invoice assistant"):
-    """Answer every question by its buttons: Met (with its evidence, replied in the thread naming the question) except
-    those named, which are Not yet. The clicks and replies are sent as a busy team sends them, without waiting for
-    each to be shown; the review's state is read once they are all handled."""
+    """Answer every question by its buttons, one after another: Met (with the evidence its line asks for, replied in
+    the thread) except those named, which are Not yet."""
     driver = ReviewDriver(bot)
     thread = driver.start(name, tier=tier)
     for question in driver.questions(thread):
         spec = framework.question(question.question_id)
-        met = question.question_id not in not_yet
-        response = bot.slack.click(Action.ANSWER_MET if met else Action.ANSWER_NOT_YET,
-                                   f"{question.review_id}:{question.question_id}", message_ts=question.ts)
-        assert response.status == 200, response
-        if met and spec.evidence and not spec.intake:
-            response = bot.slack.thread_reply(f"#{question.number} {EVIDENCE_REPLIES[spec.evidence.kind]}",
-                                              thread_ts=thread)
-            assert response.status == 200, response
-    bot.idle()
+        if question.question_id in not_yet:
+            driver.click(question, Action.ANSWER_NOT_YET)
+        else:
+            driver.click(question, Action.ANSWER_MET)
+            if spec.evidence and not spec.intake:
+                driver.reply(thread, EVIDENCE_REPLIES[spec.evidence.kind])
     assert bot.fake.posts(top_level=True)[-1]["text"].startswith("Readiness summary"), "the review did not finish"
     return driver, thread
 
