@@ -16,6 +16,7 @@ from bot.domain.approvals import RATIONALE as RATIONALE_FIELD
 from bot.slack.ids import Action, View
 from bot.text import from_plain
 from storage.models import (
+    AnswerStatus,
     AuditEvent,
     ChangeRequest,
     Decision,
@@ -36,6 +37,8 @@ from tests.review_driver import (
     TECHNICAL,
     blocker_at,
     complete_review,
+    form_values,
+    open_area_form,
     open_request_form,
     request_release,
     waiver_values,
@@ -276,6 +279,21 @@ def test_a_changed_answer_turns_the_approval_stale_and_asks_only_whom_it_concern
     assert request_row(bot, request_id).status == RequestStatus.APPROVED
     assert gate_cli(bot, "Invoice assistant").returncode == 0
     assert "approval_stale" in audit_kinds(bot)
+
+
+def test_an_answer_changed_in_an_area_form_turns_the_approval_stale_too(bot, framework):
+    driver, thread = complete_review(bot, framework, tier="medium")
+    request_id = request_release(bot, framework, tier="medium")
+    decide(bot, request_id, BUSINESS)
+    decide(bot, request_id, TECHNICAL)
+    assert gate_cli(bot, "Invoice assistant").returncode == 0
+    question = next(q for q in framework.questions_for("medium") if q.owner == "technical_owner")
+    form = open_area_form(bot, driver.questions(thread)[0].review_id, question.area)
+    response = bot.slack.submit_view(form, form_values(form, {question.id: AnswerStatus.NOT_YET}), user="U555")
+    assert response.status == 200 and not response.body, response.body
+    bot.idle()
+    assert request_row(bot, request_id).stale_since is not None
+    assert gate_cli(bot, "Invoice assistant").returncode == 1
 
 
 def test_gate_exit_codes_and_http_answers(bot, framework):

@@ -121,6 +121,7 @@ def answer_many(review_id: int, given: list[Given], *, user_id: str, source: str
             one = Step(state, question, previous=state.status(question.id))
             change_answer(one, part.status, user_id=user_id, source=source, session=session)
             step.changes += 1
+            step.recorded = part.status  # an answer changed: a release approval may be stale
             step.completed = step.completed or one.completed
     return step
 
