@@ -63,11 +63,18 @@ def test_a_numbered_reply_answers_the_question_it_names(bot, engine, framework):
     assert f"questions 1 to {len(questions)}" in bot.fake.ephemerals()[-1]
 
 
-def test_a_number_in_evidence_is_not_a_question_number(bot, engine, framework):
+def _met_asking(bot, framework, kind: EvidenceKind, *, user: str):
+    """A review started, and `user` answering Met the first question asking for `kind` of evidence: the driver, the
+    thread, the question's number and the question."""
     driver = ReviewDriver(bot)
     thread = driver.start()
-    number, question = asking(framework, "high", EvidenceKind.NUMBER)
-    driver.click(driver.questions(thread)[number - 1], Action.ANSWER_MET, user=BUSINESS)
+    number, question = asking(framework, "high", kind)
+    driver.click(driver.questions(thread)[number - 1], Action.ANSWER_MET, user=user)
+    return driver, thread, number, question
+
+
+def test_a_number_in_evidence_is_not_a_question_number(bot, engine, framework):
+    driver, thread, _, question = _met_asking(bot, framework, EvidenceKind.NUMBER, user=BUSINESS)
     driver.reply(thread, "4.5 minutes per invoice today", user=BUSINESS)
     assert [a.question_id for a in _answers(engine)] == [question.id]
     assert [(e.question_id, e.text) for e in replied_evidence(engine)] == [
@@ -112,10 +119,7 @@ def test_chatter_and_empty_replies_store_nothing_and_post_nothing(bot, engine):
 
 
 def test_evidence_of_the_wrong_kind_is_kept_and_asked_for_again(bot, engine, framework):
-    driver = ReviewDriver(bot)
-    thread = driver.start()
-    number, question = asking(framework, "high", EvidenceKind.PERSON)
-    driver.click(driver.questions(thread)[number - 1], Action.ANSWER_MET, user=TECHNICAL)
+    driver, thread, number, question = _met_asking(bot, framework, EvidenceKind.PERSON, user=TECHNICAL)
     driver.reply(thread, "the operations lead", user=TECHNICAL)
     assert "@-mention" in bot.fake.ephemerals()[-1]
     shown = driver.questions(thread)[number - 1]
