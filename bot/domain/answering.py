@@ -76,7 +76,7 @@ def answer(
     """
     state = ReviewState.load(review_id, session=session, framework=framework, lock=True)
     question = question_of(state, question_id)
-    _allowed(question, status)
+    _allowed(state, question, status)
     step = Step(state, question, previous=state.status(question_id))
     if step.previous == status:
         latest = state.latest(question_id)
@@ -111,7 +111,7 @@ def answer_many(review_id: int, given: list[Given], *, user_id: str, source: str
     questions = [question_of(state, g.question_id) for g in given]
     for question, part in zip(questions, given, strict=True):
         if part.status is not None:
-            _allowed(question, part.status)
+            _allowed(state, question, part.status)
     step = Step(state, questions[0], previous=state.status(questions[0].id), more=questions[1:])
     for question, part in zip(questions, given, strict=True):
         if part.evidence and part.evidence.strip():
@@ -145,17 +145,14 @@ def reply(
     if not text.strip():
         return None
     numbered, body = numbered_question(state, text)
-    answers = parse_reply(body).status is not None
-    asked = asked_of(state, user_id) if numbered is None and not answers else None
+    parsed = parse_reply(body)
+    asked = asked_of(state, user_id) if numbered is None and parsed.status is None else None
     question = numbered or asked or state.next_for(user_id)
     if question is None:
         return None
+    if parsed.status is not None:
+        _allowed(state, question, parsed.status)
     step = Step(state, question, previous=state.status(question.id))
-    parsed = parse_reply(body, allow_na=question.allow_na)
-    if answers and parsed.status is None:
-        number, _ = state.position(question)
-        raise UserFacingError(f"N/A is not an option for question {number}: reply with yes, no or partly, or use the "
-                              "buttons on it.")
     if parsed.status is None and not (numbered or asked):
         step.note = text.strip()
         return step
@@ -215,9 +212,11 @@ def question_of(state: ReviewState, question_id: str) -> Question:
     return question
 
 
-def _allowed(question: Question, status: AnswerStatus) -> None:
+def _allowed(state: ReviewState, question: Question, status: AnswerStatus) -> None:
     if status is AnswerStatus.NA and not question.allow_na:
-        raise UserFacingError("N/A is not an option for this question: answer Met, Partly or Not yet.")
+        number, _ = state.position(question)
+        raise UserFacingError(f"N/A is not an option for question {number}: answer Met, Partly or Not yet (yes, "
+                              "no or partly in a reply).")
 
 
 def _append_answer(
