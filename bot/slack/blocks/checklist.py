@@ -33,9 +33,10 @@ def build_checklist(state: ReviewState, person_id: str, questions: list[Question
                     in_dm: bool) -> tuple[str, list[dict]]:
     """One checklist message: at most PER_MESSAGE questions (`part` counts from 0)."""
     name = from_plain(state.initiative.name)
-    mine = len(state.by_owner()[person_id])
+    theirs = state.by_owner()[person_id]
+    mine = len(theirs)
     where = "here" if in_dm else "in this thread"
-    whom = ", ".join(f"<@{p}>" for p in state.people(state.by_owner()[person_id]))
+    whom = ", ".join(f"<@{p}>" for p in state.people(theirs))
     these = f"{mine} questions are" if mine != 1 else "1 question is"
     heading = f"*{name}*: {these} yours." if in_dm else f"*{whom}, {these} yours.*"
     heading += f" Click, or reply {where} with yes, no, partly or n/a (`#7 yes` for 7)."
