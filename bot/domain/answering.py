@@ -215,8 +215,7 @@ def question_of(state: ReviewState, question_id: str) -> Question:
 def _allowed(state: ReviewState, question: Question, status: AnswerStatus) -> None:
     if status is AnswerStatus.NA and not question.allow_na:
         number, _ = state.position(question)
-        raise UserFacingError(f"N/A is not an option for question {number}: answer Met, Partly or Not yet (yes, "
-                              "no or partly in a reply).")
+        raise UserFacingError(f"N/A is not an option for question {number}: answer Met, Partly or Not yet.")
 
 
 def _append_answer(
