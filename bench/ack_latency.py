@@ -18,12 +18,16 @@ in flight, and 150 other requests are sent meanwhile; every acknowledgement shou
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import re
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -41,10 +45,10 @@ from bot.slack.ai_flow import BUSY  # noqa: E402
 from bot.slack.ids import Action  # noqa: E402
 from bot.slack.server import SERVER_THREADS  # noqa: E402
 from storage.db import make_engine, migrate  # noqa: E402
-from tests.conftest import RunningBot  # noqa: E402
 from tests.fake_openai import FakeOpenAI  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
 from tests.review_driver import ReviewDriver  # noqa: E402
+from tests.served import CLI, ServedBot, free_port, serve  # noqa: E402
 from tests.slack_requests import SIGNING_SECRET, Response, SlackSender  # noqa: E402
 
 REQUESTS_PER_LEVEL = 300  # at each number of senders, spread over them
@@ -92,38 +96,62 @@ def line(label: str, times: list[float], floor: list[float] | None = None) -> st
     return f"{label:<28} n={len(times):<4} p50={p50:7.1f} ms  p99={p99:7.1f} ms  max={times[-1] * 1000:7.1f} ms{ratio}"
 
 
-@contextmanager
-def bare_bolt(fake: FakeSlack):
+def serve_bare_bolt(port: int, slack_url: str) -> None:
     """A Bolt app that only acknowledges, served by waitress with the bot's thread count: the floor."""
     app = App(signing_secret=SIGNING_SECRET, token_verification_enabled=False,
-              client=WebClient(token="xoxb-test-token", base_url=fake.url))
+              client=WebClient(token="xoxb-test-token", base_url=slack_url))
     app.command("/readiness")(lambda ack: ack())
     app.action(re.compile(".*"))(lambda ack: ack())
     app.event("message")(lambda ack: ack())
-    server = create_server(SlackRequestHandler(app), host="127.0.0.1", port=0, threads=SERVER_THREADS)
-    threading.Thread(target=server.run, daemon=True).start()
-    try:
-        yield SlackSender(f"http://127.0.0.1:{server.effective_port}")
-    finally:
-        server.close()
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # its queue depth, as the bot's server does not log
+    create_server(SlackRequestHandler(app), host="127.0.0.1", port=port, threads=SERVER_THREADS).run()
 
 
 @contextmanager
-def running_bot(url: str, fake: FakeSlack, **options):
+def bare_bolt(fake: FakeSlack):
+    """The bare Bolt app in a process of its own, as the bot is."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, __file__, "--bare", str(port), "--slack", fake.url])
+    try:
+        wait_for_port(port)
+        yield SlackSender(f"http://127.0.0.1:{port}")
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def wait_for_port(port: int) -> None:
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the bare Bolt app did not come up")
+
+
+def emptied(url: str) -> str:
+    """The database at `url`, at the newest schema and with every table emptied."""
     engine = make_engine(url)
     migrate(engine)
     with engine.begin() as connection:
         for table in reversed(SQLModel.metadata.sorted_tables):
             connection.execute(table.delete())
     engine.dispose()
-    bot = RunningBot(url, fake, **options).start()
-    try:
-        yield bot
-    finally:
-        bot.stop()
+    return url
 
 
-def review_targets(bot: RunningBot) -> tuple[str, str, str]:
+@contextmanager
+def running_bot(url: str, fake: FakeSlack, **settings: str):
+    """`readiness-bot serve` as it runs in production (a process, with its inbox worker), on an emptied database;
+    logging warnings only, as nobody reads its output until it stops."""
+    emptied(url)
+    with tempfile.TemporaryDirectory() as cwd, serve(CLI, cwd=Path(cwd), fake=fake, database_url=url,
+                                                     LOG_LEVEL="WARNING", **settings) as served:
+        yield served
+
+
+def review_targets(bot: ServedBot) -> tuple[str, str, str]:
     driver = ReviewDriver(bot)
     thread = driver.start("Invoice assistant")
     question = driver.current(thread)
@@ -147,7 +175,8 @@ def model_in_flight(url: str, fake: FakeSlack) -> None:
     model = FakeOpenAI()
     model.latency = MODEL_SECONDS
     try:
-        with running_bot(url, fake, openai_url=model.url, ai_budget=MODEL_SECONDS + 5) as bot:
+        with running_bot(url, fake, OPENAI_API_KEY="sk-bench-not-real", OPENAI_BASE_URL=model.url,
+                         READINESS_AI_BUDGET_SECONDS=str(MODEL_SECONDS + 5)) as bot:
             thread, value, ts = review_targets(bot)
             unclear = [lambda user: bot.slack.thread_reply("we sort of looked at it", thread_ts=thread, user=user)]
             with ThreadPoolExecutor(max_workers=2) as pool:
@@ -160,7 +189,7 @@ def model_in_flight(url: str, fake: FakeSlack) -> None:
             print(line("replies sent to the model", replies))
             print(line("others meanwhile", others))
             print(f"acknowledgements over 3 s: {slow} of {len(others) + len(replies)}")
-            bot.executor.drain_all(IN_FLIGHT * (MODEL_SECONDS + 5))  # every model call answered or refused
+            bot.idle(IN_FLIGHT * (MODEL_SECONDS + 5))  # every model call answered or refused
             busy = sum(BUSY.rstrip(".").lower() in text for text in fake.ephemerals())
             print(f"model calls: {in_flight} in flight while the others were sent (the slow workers), "
                   f"{len(model.requests)} made in all; {busy} replies told at once that AI assist was busy")
@@ -172,7 +201,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("senders", nargs="*", type=int, default=[1, 10, 50])
     parser.add_argument("--model", action="store_true", help="100 model calls of 10 s in flight")
+    parser.add_argument("--bare", type=int, help=argparse.SUPPRESS)  # serve the bare Bolt app on this port
+    parser.add_argument("--slack", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.bare:
+        serve_bare_bolt(args.bare, args.slack)
+        return
     fake = FakeSlack().start()
     try:
         with tempfile.TemporaryDirectory() as tmp:

@@ -1,7 +1,8 @@
 """What one answered question costs the database: SQL statements and transactions, by what they were for.
 
 A whole high-tier review is played by buttons (Met, with the evidence asked for as a thread reply) against the
-bot served in this process and the fake Slack Web API; every statement and commit on the bot's engine is counted
+bot served in this process (as in Socket Mode: `serve`'s inbox worker adds one claim per burst of requests) and the
+fake Slack Web API; every statement and commit on the bot's engine is counted
 and put in one of three groups: the unit of work of the answer itself (it writes the answer), the request stored
 before it is acknowledged (the inbox), and the outbox relay's bookkeeping (claiming and recording deliveries);
 what remains (reads: authorization, forms, App Home) is counted apart. On a SQLite file, and on PostgreSQL too when
@@ -24,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event  # noqa: E402
 
-from bench.ack_latency import running_bot  # noqa: E402
+from bench.ack_latency import emptied  # noqa: E402
 from bot.framework import DEFAULT_FRAMEWORK_PATH, load_framework  # noqa: E402
+from tests.conftest import RunningBot  # noqa: E402
 from tests.fake_slack import FakeSlack  # noqa: E402
 from tests.review_driver import complete_review  # noqa: E402
 
@@ -72,8 +74,12 @@ class Tally:
 
 
 def measure(label: str, url: str, fake: FakeSlack, framework) -> None:
-    with running_bot(url, fake) as bot, Tally(bot.engine) as tally:
-        complete_review(bot, framework, tier="high")
+    bot = RunningBot(emptied(url), fake).start()
+    try:
+        with Tally(bot.engine) as tally:
+            complete_review(bot, framework, tier="high")
+    finally:
+        bot.stop()
     answered, requests = len(framework.questions_for("high")), tally.transactions[STORED]
     print(f"{label}: a high-tier review, {answered} questions answered by {requests} clicks and replies; per request:")
     for group in sorted(tally.transactions, key=lambda g: -tally.statements[g]):

@@ -54,32 +54,51 @@ def _run(_args: argparse.Namespace) -> None:
 
 
 def _serve(args: argparse.Namespace) -> None:
-    """HTTP; on SIGTERM: no new requests, those in flight answered and finished (at most 20 s), exit 0."""
+    """HTTP, with the inbox worker process acting on what it stores; on SIGTERM: no new requests, those in flight
+    answered and stored, then the worker acts on what is stored and finishes (at most 20 s each), exit 0."""
     from bot.runtime import start
-    from bot.slack.lifecycle import CleanStop, on_sigterm
+    from bot.slack.inbox_worker import WorkerProcess, worker_command
+    from bot.slack.lifecycle import GRACE_SECONDS, CleanStop, on_sigterm
     from bot.slack.server import make_server
     from bot.slack.slow_work import listener_pool
 
     settings = load_settings()
     pool = listener_pool(settings)
-    app, services = start(settings, required=("SLACK_SIGNING_SECRET",), executor=pool)
+    worker = WorkerProcess(worker_command())
+    app, services = start(settings, required=("SLACK_SIGNING_SECRET",), executor=pool, wake_worker=worker.wake)
     server = make_server(app, services, signing_secret=settings.slack_signing_secret, host=args.host,
                          port=args.port, gate_token=settings.gate_token)
     stop = CleanStop(server, pool)
-    with _sweeping(app, services, settings) as sweeper:
+    worker.start()
 
-        def stopping() -> None:
-            logger.info("Stopping: finishing the requests in flight")
-            sweeper.stop()
-            stop.begin()
+    def stopping() -> None:
+        logger.info("Stopping: finishing the requests in flight")
+        stop.begin()
 
-        on_sigterm(stopping)
-        logger.info("Readiness Bot is serving on http://%s:%s/slack/events", args.host, server.effective_port)
-        if settings.oauth:
-            logger.info("Install it in a workspace from http://%s:%s/slack/install", args.host, server.effective_port)
+    on_sigterm(stopping)
+    logger.info("Readiness Bot is serving on http://%s:%s/slack/events", args.host, server.effective_port)
+    if settings.oauth:
+        logger.info("Install it in a workspace from http://%s:%s/slack/install", args.host, server.effective_port)
+    try:
         server.run()
         stop.finish()
+    finally:
+        worker.stop(GRACE_SECONDS)
     logger.info("Stopped")
+
+
+def _work(_args: argparse.Namespace) -> None:
+    """The inbox worker `serve` starts: acts on the requests it stored, until SIGTERM."""
+    from datetime import timedelta
+
+    from bot.runtime import start
+    from bot.slack.inbox_worker import work
+    from bot.slack.slow_work import listener_pool
+
+    settings = load_settings()
+    pool = listener_pool(settings)
+    app, services = start(settings, executor=pool)
+    work(app, services, pool, idle=timedelta(seconds=settings.resume_after_seconds))
 
 
 @contextmanager
@@ -236,6 +255,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 3000))
     serve.add_argument("--host", default="0.0.0.0")
     serve.set_defaults(func=_serve)
+    commands.add_parser("work", help="act on the requests `serve` stores (serve starts it itself)").set_defaults(
+        func=_work)
     commands.add_parser("migrate", help="bring the database to the newest schema").set_defaults(func=_migrate)
     gate = commands.add_parser("gate", help="exit 0 only if the newest release request is approved and not stale")
     gate.add_argument("name", help="the initiative's name")

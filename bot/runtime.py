@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Executor
 
 from slack_bolt import App
@@ -19,7 +20,8 @@ from storage.db import make_engine, migrate
 
 
 def start(settings: Settings, *, required: tuple[str, ...] = (), verify_token: bool = True,
-          clock: Clock | None = None, executor: Executor | None = None) -> tuple[App, Services]:
+          clock: Clock | None = None, executor: Executor | None = None,
+          wake_worker: Callable[[], None] | None = None) -> tuple[App, Services]:
     """Everything the bot needs, or a SettingsError / FrameworkError naming the first problem.
 
     `required` names the settings the command needs besides Slack's credentials, which depend on the mode:
@@ -39,4 +41,5 @@ def start(settings: Settings, *, required: tuple[str, ...] = (), verify_token: b
                         approvals_channel=settings.approvals_channel, assistant=assistant, clock=clock,
                         installations=Installations(engine, clock) if settings.oauth else None,
                         portfolio=portfolio)
-    return build_app(settings, services, verify_token=verify_token, executor=executor), services
+    return build_app(settings, services, verify_token=verify_token, executor=executor,
+                     wake_worker=wake_worker), services

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from bot.framework import DEFAULT_FRAMEWORK_PATH, load_framework
 from storage.db import make_engine
-from storage.models import Answer, Evidence, GoDecision, InboxEntry
+from storage.models import Answer, Evidence, GoDecision, InboxEntry, OutboxMessage
 from tests.fake_slack import FakeSlack
 from tests.review_driver import ReviewDriver, intake_values
 from tests.slack_requests import SIGNING_SECRET, SlackSender
@@ -51,7 +51,26 @@ class ServedBot:
     url: str
     slack: SlackSender
     process: subprocess.Popen
+    database_url: str
     output: str = ""
+
+    def idle(self, timeout: float = 30.0) -> None:
+        """Wait until every request it stored has been acted on and every message it wrote delivered."""
+        engine = make_engine(self.database_url)
+        waiting = [select(func.count()).select_from(InboxEntry).where(InboxEntry.processed_at.is_(None),
+                                                                      InboxEntry.body.is_not(None)),
+                   select(func.count()).select_from(OutboxMessage).where(OutboxMessage.delivered_at.is_(None),
+                                                                         OutboxMessage.error.is_(None))]
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                with Session(engine) as session:
+                    if not any(session.exec(query).one() for query in waiting):
+                        return
+                assert time.monotonic() < deadline, "the served bot is still acting on what it stored"
+                time.sleep(0.01)
+        finally:
+            engine.dispose()
 
 
 @contextmanager
@@ -63,7 +82,7 @@ def serve(cli: Path, *, cwd: Path, fake: FakeSlack, database_url: str, **setting
     process = subprocess.Popen([str(cli), "serve", "--host", "127.0.0.1"], cwd=cwd, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
-    served = ServedBot(fake, url, SlackSender(url), process)
+    served = ServedBot(fake, url, SlackSender(url), process, database_url)
     served.slack.response_url_base = fake.root + "/hooks"
     try:
         _wait_until_up(url, process)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from bot.slack import resume
 from bot.slack.ids import Action
 from storage.inbox import KEEP
 from storage.models import Answer, InboxEntry, Initiative
@@ -89,11 +90,16 @@ def test_a_request_sent_again_after_five_minutes_is_refused_as_stale(bot):
     assert bot.slack.replay().status == 401
 
 
-def test_rows_older_than_an_hour_are_purged_when_a_request_arrives(bot):
+def test_rows_older_than_an_hour_are_purged_by_the_sweep(bot):
     bot.slack.command("help")
     bot.idle()  # acted on, so marked processed: only processed rows are purged
-    bot.clock.advance(KEEP + timedelta(seconds=1))
+    bot.clock.advance(KEEP - timedelta(seconds=1))
     bot.slack.command("help")
+    bot.idle()
+    resume.tidy(bot.services)
+    assert len(inbox(bot)) == 2, "an hour is kept"
+    bot.clock.advance(timedelta(seconds=2))
+    resume.tidy(bot.services)
     assert len(inbox(bot)) == 1
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 
@@ -43,8 +44,10 @@ def build_client(settings: Settings, *, logger: logging.Logger | None = None) ->
 
 def build_app(
     settings: Settings, services: Services, *, verify_token: bool = True, executor: ListenerPool | None = None,
+    wake_worker: Callable[[], None] | None = None,
 ) -> App:
-    """The Bolt app; listeners run on `executor` after the ack (by default a ListenerPool, with its slow workers)."""
+    """The Bolt app; listeners run on `executor` after the ack (by default a ListenerPool, with its slow workers).
+    With `wake_worker`, the inbox worker process acts on the events, clicks and commands it stores (receipt.py)."""
     executor = executor or listener_pool(settings)
     app = App(
         client=build_client(settings),
@@ -57,7 +60,8 @@ def build_app(
         request_verification_enabled=False,
         listener_executor=executor,
     )
-    app.middleware(receipt.record_first(services, executor, app))  # first: nothing acts on a request not recorded
+    # first: nothing acts on a request not recorded
+    app.middleware(receipt.record_first(services, executor, app, wake_worker))
 
     services.outbox.connect(partial(relay.deliver, app.client, services, interval=settings.slack_post_interval,
                                     lease=timedelta(seconds=settings.outbox_lease_seconds)))

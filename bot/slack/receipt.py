@@ -32,14 +32,19 @@ def _inbox_key(body: dict, request: BoltRequest) -> str | None:
     return request.headers.get("x-slack-signature", [None])[0] or body.get("trigger_id")
 
 
-def record_first(services: Services, executor: ListenerPool, app: App) -> Callable:
-    """Bolt middleware: store the request before it is acknowledged, and tell its listener under which key; a key
-    stored already is a replay. A request the inbox sweep hands back is stored already.
+def record_first(services: Services, executor: ListenerPool, app: App,
+                 wake_worker: Callable[[], None] | None = None) -> Callable:
+    """Bolt middleware: store the request before it is acknowledged (with the others arriving at once), and tell its
+    listener under which key; a key stored already is a replay. A request the inbox sweep hands back is stored
+    already.
 
-    An event, a click or a command is acknowledged as soon as it is stored, and handed to the app again, in the order
-    they arrived, by the executor's dispatch thread (as the sweep hands a request on), so its acknowledgement waits
-    for no listener thread and no other work (the bot answers a command through its response_url); a form's
-    acknowledgement can carry its errors, so a form goes on to its listener."""
+    An event, a click or a command is acknowledged as soon as it is stored, so its acknowledgement waits for no
+    listener thread and no other work (the bot answers a command through its response_url). It is then acted on in
+    the order they arrived: with `wake_worker`, by the inbox worker, another process, which that call wakes
+    (bot/slack/inbox_worker.py); without, handed to the app again by the executor's dispatch thread (as the sweep
+    hands a request on). A form's acknowledgement can carry its errors, so a form goes on to its listener here."""
+
+    recorder = inbox.Recorder(services.engine.begin, services.clock)
 
     def record(body: dict, request: BoltRequest, context: BoltContext, next):  # noqa: A002 (Bolt's name)
         if context.get(RESUMED):
@@ -51,10 +56,11 @@ def record_first(services: Services, executor: ListenerPool, app: App) -> Callab
         if key is None:
             return next()
         kind = kind_of(body)
-        payload = None if _answered_at_once(kind, body) else json.dumps(body)
+        # as Slack sent it (a Socket Mode request has no raw body)
+        payload = None if _answered_at_once(kind, body) else (request.raw_body or json.dumps(body))
         try:
-            with services.session() as session:
-                first = inbox.record(key=key, kind=kind, body=payload, session=session)
+            first = recorder.record(key=key, kind=kind, body=payload,
+                                    claimed=not (wake_worker and kind in ACKED_ONCE_STORED))
         except SQLAlchemyError as error:
             reason = str(getattr(error, "orig", None) or error).strip().partition("\n")[0]
             logger.error("Could not record a request (%s), so it was not acted on: %s", kind, reason)
@@ -65,6 +71,9 @@ def record_first(services: Services, executor: ListenerPool, app: App) -> Callab
             return BoltResponse(status=200, body="")
         if payload is None:
             return next()
+        if kind in ACKED_ONCE_STORED and wake_worker:
+            wake_worker()
+            return BoltResponse(status=200, body="")
         if kind in ACKED_ONCE_STORED:
             executor.dispatch.submit(app.dispatch, BoltRequest(body=payload, context={RESUMED: key}))
             return BoltResponse(status=200, body="")

@@ -1,6 +1,6 @@
 """The sweep: requests acknowledged but never acted on (the process stopped, crashed or lost its database midway)
-are handed to the app again, and messages left in the outbox (Slack was failing, a delivery was cut short) are
-delivered, at start-up and then every few seconds."""
+are handed to the app again, old ones dropped, and messages left in the outbox (Slack was failing, a delivery was
+cut short) are delivered, at start-up and then every few seconds."""
 
 from __future__ import annotations
 
@@ -21,14 +21,28 @@ BATCH = 50
 
 
 def sweep(app: App, services: Services, *, idle: timedelta) -> int:
-    """Claim the stored requests nobody has touched for `idle` and act on them; how many were handed on."""
+    """Claim the stored requests nobody has claimed, or touched for `idle`, and act on them, oldest first; how many
+    were handed on."""
+    with services.reading() as session:
+        if not inbox.any_pending(idle=idle, session=session):
+            return 0
     with services.session() as session:
         pending = inbox.claim_pending(idle=idle, limit=BATCH, session=session)
-    for key, payload in pending:
+    for key, payload, _ in pending:
         app.dispatch(BoltRequest(body=payload, context={RESUMED: key}))
-    if pending:
-        logger.info("Acted on %d stored request(s) that had not been finished", len(pending))
+    left = sum(was_left for _, _, was_left in pending)
+    if left:
+        logger.info("Acted on %d stored request(s) that had not been finished", left)
     return len(pending)
+
+
+def tidy(services: Services) -> None:
+    """Drop a batch of stored requests older than the inbox keeps (acted on, or given up on)."""
+    with services.reading() as session:
+        if not inbox.any_expired(session):
+            return
+    with services.session() as session:
+        inbox.purge(session)
 
 
 class Sweeper:
@@ -54,6 +68,7 @@ class Sweeper:
         while not self._stopping.is_set():
             try:
                 sweep(self._app, self._services, idle=self._idle)
+                tidy(self._services)
                 self._services.outbox.deliver()
             except SQLAlchemyError as error:
                 logger.warning("Could not sweep (%s); trying again shortly", type(error).__name__)
