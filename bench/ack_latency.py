@@ -178,6 +178,7 @@ def model_in_flight(url: str, fake: FakeSlack) -> None:
         with running_bot(url, fake, OPENAI_API_KEY="sk-bench-not-real", OPENAI_BASE_URL=model.url,
                          READINESS_AI_BUDGET_SECONDS=str(MODEL_SECONDS + 5)) as bot:
             thread, value, ts = review_targets(bot)
+            told_before = len(fake.ephemerals())
             unclear = [lambda user: bot.slack.thread_reply("we sort of looked at it", thread_ts=thread, user=user)]
             with ThreadPoolExecutor(max_workers=2) as pool:
                 flight = pool.submit(timed, unclear, IN_FLIGHT, IN_FLIGHT)
@@ -189,8 +190,16 @@ def model_in_flight(url: str, fake: FakeSlack) -> None:
             print(line("replies sent to the model", replies))
             print(line("others meanwhile", others))
             print(f"acknowledgements over 3 s: {slow} of {len(others) + len(replies)}")
-            bot.idle(IN_FLIGHT * (MODEL_SECONDS + 5))  # every model call answered or refused
-            busy = sum(BUSY.rstrip(".").lower() in text for text in fake.ephemerals())
+            asked = IN_FLIGHT + OTHERS // 3  # a third of the others are replies too
+
+            def busy() -> int:  # this run's replies told that AI assist was busy
+                return sum(BUSY.rstrip(".").lower() in text for text in fake.ephemerals()[told_before:])
+
+            deadline = time.monotonic() + IN_FLIGHT * (MODEL_SECONDS + 5)
+            while len(model.requests) + busy() < asked and time.monotonic() < deadline:
+                time.sleep(0.5)  # every model call made, or refused
+            time.sleep(MODEL_SECONDS + 1)  # and the last ones answered
+            busy = busy()
             print(f"model calls: {in_flight} in flight while the others were sent (the slow workers), "
                   f"{len(model.requests)} made in all; {busy} replies told at once that AI assist was busy")
     finally:

@@ -221,11 +221,11 @@ def test_stale_things_are_nudged_to_their_owners(bot, owners_in_new_york, framew
 
 def test_unmet_conditions_overdue_waivers_and_waiting_approvals_are_nudged(bot, owners_in_new_york, framework,
                                                                           monkeypatch):
-    from tests.review_driver import blocker_at, complete_review, request_release
+    from tests.review_driver import blocker_at, complete_by_area, request_release
 
     monkeypatch.setenv("READINESS_RISK_APPROVERS", "U900")
     blocker = blocker_at(framework, "medium")
-    complete_review(bot, framework, tier="medium", not_yet={blocker})
+    complete_by_area(bot, framework, tier="medium", not_yet={blocker})
     request_release(bot, framework, tier="medium", waive={blocker})  # waiver due 2099-03-01
     with bot.services.session() as session:
         from storage.models import Waiver
@@ -242,13 +242,13 @@ def test_unmet_conditions_overdue_waivers_and_waiting_approvals_are_nudged(bot, 
 
 def test_unmet_conditions_reminder_skips_those_a_live_request_waives(bot, owners_in_new_york, framework,
                                                                       monkeypatch):
-    from tests.review_driver import blocker_at, complete_review, request_release
+    from tests.review_driver import blocker_at, complete_by_area, request_release
 
     monkeypatch.setenv("READINESS_RISK_APPROVERS", "U900")
     blocker = framework.question(blocker_at(framework, "medium"))
     other = next(q for q in framework.questions_for("medium") if not q.blocks_at("medium") and q.owner == blocker.owner)
     owner = {"business_owner": "U200", "technical_owner": "U300"}[blocker.owner.value]
-    complete_review(bot, framework, tier="medium", not_yet={blocker.id, other.id})
+    complete_by_area(bot, framework, tier="medium", not_yet={blocker.id, other.id})
     request_release(bot, framework, tier="medium", waive={blocker.id})
 
     def unmet_dm(at: datetime) -> str:
@@ -438,14 +438,14 @@ def _varied_week(bot, framework, monkeypatch) -> None:
     """Initiatives with every kind of nudge due over a week, a retired one among them and a snoozed one: unmet
     conditions, an overdue waiver and approvers waited on; check-ins, reminders and digests; pilots past their
     go/no-go date; an idle review."""
-    from tests.review_driver import blocker_at, complete_review, request_release
+    from tests.review_driver import blocker_at, complete_by_area, request_release
 
     monkeypatch.setenv("READINESS_RISK_APPROVERS", "U900")
     past = (monday(10) - timedelta(days=1)).date()
     pilots = [add_initiative(bot, f"Pilot {n}", f"U20{n}", go_live=past if n % 2 else None) for n in range(1, 7)]
     blocker = blocker_at(framework, "medium")
     other = next(q.id for q in framework.questions_for("medium") if not q.blocks_at("medium"))
-    complete_review(bot, framework, tier="medium", not_yet={blocker, other})  # last in the first page of two
+    complete_by_area(bot, framework, tier="medium", not_yet={blocker, other})  # last in the first page of two
     request_release(bot, framework, tier="medium", waive={blocker})
     ReviewDriver(bot).start("Idle pilot", business="U208")
     with bot.services.session() as session:

@@ -12,7 +12,7 @@ from bot.app import sweep_approvals
 from bot.slack import nudge_sender
 from bot.slack.ids import Action
 from storage.models import ReleaseRequest, RequestStatus, as_utc
-from tests.review_driver import BUSINESS, complete_review, request_release
+from tests.review_driver import BUSINESS, complete_by_area, request_release
 
 NEW_YORK = ZoneInfo("America/New_York")
 INSTANTS = {
@@ -53,7 +53,7 @@ def replay(bot, start: datetime, days: int) -> list[tuple[datetime, str]]:
 
 def test_checkins_reminders_and_digests_at_the_owners_hour_from_any_instant(bot, fake_slack, framework, instant):
     fake_slack.timezones[BUSINESS] = "America/New_York"
-    complete_review(bot, framework, tier="low")
+    complete_by_area(bot, framework, tier="low")
     sent = replay(bot, instant, days=16)
     checkins = [(at, line) for at, line in sent if line.startswith("checkin")]
     first = first_checkin_after(instant)
@@ -71,7 +71,7 @@ def test_checkins_reminders_and_digests_at_the_owners_hour_from_any_instant(bot,
 def test_a_report_stops_the_reminder_and_the_digest_follows_a_day_after_the_checkin(bot, fake_slack, framework,
                                                                                      instant):
     fake_slack.timezones[BUSINESS] = "America/New_York"
-    complete_review(bot, framework, tier="low")
+    complete_by_area(bot, framework, tier="low")
     first = first_checkin_after(instant)
     sent = replay(bot, instant, days=(first - instant).days + 1)
     [checkin] = [p for p in bot.fake.posts(channel="D200") if p.get("blocks")]
@@ -91,7 +91,7 @@ def test_a_report_stops_the_reminder_and_the_digest_follows_a_day_after_the_chec
 
 
 def test_a_release_request_is_reminded_once_then_expires_from_any_instant(bot, framework, instant):
-    complete_review(bot, framework, tier="low")
+    complete_by_area(bot, framework, tier="low")
     request_id = request_release(bot, framework, tier="low")
     policy = bot.services.policy.for_tier("low")
     with Session(bot.engine) as session:

@@ -27,7 +27,7 @@ from tests.review_driver import (
     ReviewDriver,
     checklist_questions,
     checklists_since,
-    complete_review,
+    complete_by_area,
     request_release,
 )
 from tests.slack_requests import CHANNEL, TEAM
@@ -221,7 +221,7 @@ def test_a_person_with_150_initiatives_pages_through_every_one(bot):
 
 
 def test_an_approver_sees_the_request_waiting_for_them_and_its_buttons_work(bot, framework):
-    complete_review(bot, framework, tier="medium")
+    complete_by_area(bot, framework, tier="medium")
     for approver in (BUSINESS, TECHNICAL):
         open_home(bot, approver)
     request_id = request_release(bot, framework, tier="medium")

@@ -28,7 +28,7 @@ from tests.review_driver import (
     OUTSIDER,
     RISK,
     ReviewDriver,
-    complete_review,
+    complete_by_area,
     request_release,
 )
 from tests.served import CLI, bot_env
@@ -116,7 +116,7 @@ def test_counts_per_stage_and_risk_tier_follow_each_initiative_to_production(bot
     driver.click(driver.current(halfway), Action.ANSWER_MET)
     assert start_scored(bot, "Old pilot", tier="medium") == {}
     assert "is retired" in command_reply(bot, "retire Old pilot", user=BUSINESS)["text"]
-    complete_review(bot, framework, tier="low", name="Ledger helper")
+    complete_by_area(bot, framework, tier="low", name="Ledger helper")
     assert stages(bot) == {"Fresh idea": "intake", "Halfway there": "in review", "Old pilot": "retired",
                            "Ledger helper": "ready"}
 

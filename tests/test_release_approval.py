@@ -36,7 +36,7 @@ from tests.review_driver import (
     RISK,
     TECHNICAL,
     blocker_at,
-    complete_review,
+    complete_by_area,
     form_values,
     open_area_form,
     open_request_form,
@@ -144,7 +144,7 @@ def gate_cli(bot, name: str) -> subprocess.CompletedProcess:
 
 def test_high_tier_request_with_a_waiver_is_approved_by_all_three_roles(bot, framework):
     blocker = blocker_at(framework, "high")
-    complete_review(bot, framework, tier="high", not_yet={blocker})
+    complete_by_area(bot, framework, tier="high", not_yet={blocker})
     assert gate_cli(bot, "Invoice assistant").returncode == 1
 
     view = open_request_form(bot)
@@ -189,7 +189,7 @@ def test_high_tier_request_with_a_waiver_is_approved_by_all_three_roles(bot, fra
 
 
 def test_the_requester_cannot_approve_their_own_request_at_medium(bot, framework):
-    complete_review(bot, framework, tier="medium")
+    complete_by_area(bot, framework, tier="medium")
     request_id = request_release(bot, framework, tier="medium", user=BUSINESS)
     decide(bot, request_id, BUSINESS)
     assert "can't approve it yourself" in bot.fake.responses()[-1]["text"]
@@ -199,7 +199,7 @@ def test_the_requester_cannot_approve_their_own_request_at_medium(bot, framework
 
 
 def test_an_outsider_is_told_who_can_approve_and_the_attempt_is_audited(bot, framework):
-    complete_review(bot, framework, tier="medium")
+    complete_by_area(bot, framework, tier="medium")
     request_id = request_release(bot, framework, tier="medium")
     decide(bot, request_id, OUTSIDER)
     reply = bot.fake.responses()[-1]
@@ -212,7 +212,7 @@ def test_an_outsider_is_told_who_can_approve_and_the_attempt_is_audited(bot, fra
 
 
 def test_a_rejection_needs_a_reason_and_decides_the_request(bot, framework):
-    complete_review(bot, framework, tier="medium")
+    complete_by_area(bot, framework, tier="medium")
     request_id = request_release(bot, framework, tier="medium")
     decide(bot, request_id, BUSINESS)
     decide(bot, request_id, TECHNICAL, action=Action.REJECT)
@@ -233,7 +233,7 @@ def test_a_rejection_needs_a_reason_and_decides_the_request(bot, framework):
 
 
 def test_a_pending_request_is_reminded_once_then_expires_and_the_requester_is_told(bot, framework):
-    complete_review(bot, framework, tier="medium")
+    complete_by_area(bot, framework, tier="medium")
     request_id = request_release(bot, framework, tier="medium")
     expires = as_utc(request_row(bot, request_id).expires_at)
 
@@ -257,7 +257,7 @@ def test_a_pending_request_is_reminded_once_then_expires_and_the_requester_is_to
 
 
 def test_a_changed_answer_turns_the_approval_stale_and_asks_only_whom_it_concerns(bot, framework):
-    driver, thread = complete_review(bot, framework, tier="medium")
+    driver, thread = complete_by_area(bot, framework, tier="medium")
     request_id = request_release(bot, framework, tier="medium")
     decide(bot, request_id, BUSINESS)
     decide(bot, request_id, TECHNICAL)
@@ -282,7 +282,7 @@ def test_a_changed_answer_turns_the_approval_stale_and_asks_only_whom_it_concern
 
 
 def test_an_answer_changed_in_an_area_form_turns_the_approval_stale_too(bot, framework):
-    driver, thread = complete_review(bot, framework, tier="medium")
+    driver, thread = complete_by_area(bot, framework, tier="medium")
     request_id = request_release(bot, framework, tier="medium")
     decide(bot, request_id, BUSINESS)
     decide(bot, request_id, TECHNICAL)
@@ -298,7 +298,7 @@ def test_an_answer_changed_in_an_area_form_turns_the_approval_stale_too(bot, fra
 
 def test_gate_exit_codes_and_http_answers(bot, framework):
     assert gate_cli(bot, "Nothing here").returncode == 2
-    complete_review(bot, framework, tier="low")
+    complete_by_area(bot, framework, tier="low")
     result = gate_cli(bot, "Invoice assistant")
     assert result.returncode == 1 and "no release request" in result.stdout
     assert gate_http(bot, "Invoice assistant", token="wrong")[0] == 401
@@ -309,14 +309,14 @@ def test_gate_exit_codes_and_http_answers(bot, framework):
 
 
 def test_low_tier_requester_may_approve_when_they_are_the_business_owner(bot, framework):
-    complete_review(bot, framework, tier="low")
+    complete_by_area(bot, framework, tier="low")
     request_id = request_release(bot, framework, tier="low", user=BUSINESS)
     decide(bot, request_id, BUSINESS)
     assert request_row(bot, request_id).status == RequestStatus.APPROVED
 
 
 def test_a_double_click_records_one_decision(bot, framework):
-    complete_review(bot, framework, tier="medium")
+    complete_by_area(bot, framework, tier="medium")
     request_id = request_release(bot, framework, tier="medium")
     clicks = [threading.Thread(target=bot.slack.click, args=(Action.APPROVE, str(request_id)),
                                kwargs={"user": BUSINESS}) for _ in range(2)]
@@ -331,7 +331,7 @@ def test_a_double_click_records_one_decision(bot, framework):
 
 
 def test_two_approvers_at_once_through_two_app_processes_both_count(bot, framework, database_url, fake_slack):
-    complete_review(bot, framework, tier="medium")
+    complete_by_area(bot, framework, tier="medium")
     request_id = request_release(bot, framework, tier="medium")
     other = RunningBot(database_url, fake_slack, clock=bot.clock).start()
     try:
@@ -357,7 +357,7 @@ def test_two_approvers_at_once_through_two_app_processes_both_count(bot, framewo
 
 
 def test_a_forged_or_replayed_click_changes_nothing(bot, framework):
-    complete_review(bot, framework, tier="medium")
+    complete_by_area(bot, framework, tier="medium")
     request_id = request_release(bot, framework, tier="medium")
     bot.slack.secret = "forged"
     assert bot.slack.click(Action.APPROVE, str(request_id), user=BUSINESS).status == 401
@@ -370,7 +370,7 @@ def test_a_forged_or_replayed_click_changes_nothing(bot, framework):
 
 
 def test_a_failed_message_update_keeps_the_decision_and_is_put_right_next_time(bot, framework):
-    complete_review(bot, framework, tier="medium")
+    complete_by_area(bot, framework, tier="medium")
     request_id = request_release(bot, framework, tier="medium")
     bot.fake.fail("chat.update", "message_not_found", times=3)
     decide(bot, request_id, BUSINESS)
@@ -385,7 +385,7 @@ def test_a_failed_message_update_keeps_the_decision_and_is_put_right_next_time(b
 
 def test_a_high_tier_review_with_every_question_unmet_can_request_release(bot, framework):
     high = framework.questions_for("high")
-    complete_review(bot, framework, tier="high", not_yet={q.id for q in high})
+    complete_by_area(bot, framework, tier="high", not_yet={q.id for q in high})
     blockers = [q.id for q in high if q.blocks_at("high")]
     view = open_request_form(bot)
     assert view_problems(view) == [] and copy_problems(view) == []
@@ -434,7 +434,7 @@ def test_a_high_tier_review_with_every_question_unmet_can_request_release(bot, f
 
 def test_approvers_the_bot_cannot_reach_are_named_in_one_plain_sentence_each(bot, framework):
     blocker = blocker_at(framework, "high")
-    complete_review(bot, framework, tier="high", not_yet={blocker})
+    complete_by_area(bot, framework, tier="high", not_yet={blocker})
     bot.fake.fail("chat.postMessage", "not_in_channel")  # the approvals channel
     bot.fake.fail("conversations.open", "cannot_dm_bot")  # the first approver's DM
     request_release(bot, framework, tier="high", waive={blocker})
@@ -445,7 +445,7 @@ def test_approvers_the_bot_cannot_reach_are_named_in_one_plain_sentence_each(bot
 
 
 def test_a_request_refused_as_a_whole_shows_why_above_the_form_it_keeps(bot, framework):
-    complete_review(bot, framework, tier="medium")
+    complete_by_area(bot, framework, tier="medium")
     request_release(bot, framework, tier="medium")
     view = open_request_form(bot)
     response = bot.slack.submit_view(view, {}).json()
@@ -464,7 +464,7 @@ def two_blockers(framework, tier: str) -> list[str]:
 def request_with_two_waivers(bot, framework, *, tier: str, user=REQUESTER) -> tuple[int, list[str]]:
     """A request whose two blockers are each under a waiver of its own (waiver 1 and waiver 2)."""
     blockers = two_blockers(framework, tier)
-    complete_review(bot, framework, tier=tier, not_yet=set(blockers))
+    complete_by_area(bot, framework, tier=tier, not_yet=set(blockers))
     view = open_request_form(bot, user=user)
     values = waiver_values("1", blockers[:1]) | waiver_values("2", blockers[1:], reason="Vendor fix due in March",
                                                               owner=BUSINESS)
@@ -481,7 +481,7 @@ def recorded(bot, table) -> list:
 
 
 def test_approving_at_ready_without_waivers_takes_one_click_and_no_rationale(bot, framework):
-    complete_review(bot, framework, tier="medium")
+    complete_by_area(bot, framework, tier="medium")
     request_id = request_release(bot, framework, tier="medium")
     opened = len(bot.fake.calls_to("views.open"))
     for approver in (BUSINESS, TECHNICAL):
@@ -566,7 +566,7 @@ def test_a_declined_waiver_blocks_the_approval_and_the_requester_is_told_which_a
 
 
 def test_request_changes_keeps_the_request_open_and_tells_the_requester_and_the_channel(bot, framework):
-    complete_review(bot, framework, tier="medium")
+    complete_by_area(bot, framework, tier="medium")
     request_id = request_release(bot, framework, tier="medium")
     decide(bot, request_id, OUTSIDER, action=Action.REQUEST_CHANGES)
     assert "Only <@U200> (business owner)" in bot.fake.responses()[-1]["text"]
@@ -604,7 +604,7 @@ def test_request_changes_keeps_the_request_open_and_tells_the_requester_and_the_
 def test_a_low_tier_requester_who_alone_approves_cannot_waive_every_blocker_alone(bot, framework):
     """The loophole: a business owner asks for release at low risk, waives every blocker and approves it."""
     blockers = [q.id for q in framework.questions_for("low") if q.blocks_at("low")]
-    complete_review(bot, framework, tier="low", not_yet=set(blockers))
+    complete_by_area(bot, framework, tier="low", not_yet=set(blockers))
     view = open_request_form(bot, user=BUSINESS)
     response = bot.slack.submit_view(view, waivers_as_offered(view, owner=BUSINESS), user=BUSINESS)
     assert response.status == 200 and not response.body, response.body
@@ -644,7 +644,7 @@ def test_a_low_tier_requester_who_alone_approves_cannot_waive_every_blocker_alon
 
 def test_a_low_tier_request_approved_by_someone_else_needs_no_second_person(bot, framework):
     blocker = next(q.id for q in framework.questions_for("low") if q.blocks_at("low"))
-    complete_review(bot, framework, tier="low", not_yet={blocker})
+    complete_by_area(bot, framework, tier="low", not_yet={blocker})
     request_id = request_release(bot, framework, tier="low", waive={blocker})
     assert request_row(bot, request_id).waivers_by is None, "the requester and the approver are two people"
     approve_with_waivers(bot, request_id, BUSINESS)
@@ -654,7 +654,7 @@ def test_a_low_tier_request_approved_by_someone_else_needs_no_second_person(bot,
 
 def test_a_changed_waived_answer_asks_the_second_person_again(bot, framework):
     blockers = [q.id for q in framework.questions_for("low") if q.blocks_at("low")]
-    driver, thread = complete_review(bot, framework, tier="low", not_yet=set(blockers))
+    driver, thread = complete_by_area(bot, framework, tier="low", not_yet=set(blockers))
     view = open_request_form(bot, user=BUSINESS)
     bot.slack.submit_view(view, waivers_as_offered(view, owner=BUSINESS), user=BUSINESS)
     bot.idle()

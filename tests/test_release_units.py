@@ -16,7 +16,7 @@ from bot.slack.ids import Action
 from storage import outbox
 from storage.models import AnswerStatus, Initiative, OutboxMessage, ReleaseRequest, RequestMessage
 from storage.outbox import RETRY_AFTER
-from tests.review_driver import BUSINESS, REQUESTER, RISK, TECHNICAL, complete_review
+from tests.review_driver import BUSINESS, REQUESTER, RISK, TECHNICAL, complete_by_area
 from tests.review_driver import request_release as request_through_slack
 from tests.slack_requests import CHANNEL
 
@@ -33,7 +33,7 @@ def _copies(bot, request_id: int) -> list[OutboxMessage]:
 
 
 def test_a_request_is_stored_with_its_copies_which_the_sweep_delivers_when_slack_failed(bot, framework):
-    complete_review(bot, framework, tier="medium")
+    complete_by_area(bot, framework, tier="medium")
     initiative_id = _initiative_id(bot)
     bot.fake.server_error("chat.postMessage", status=500, times=6)
     requested = request_release.request(bot.app.client, bot.services, initiative_id=initiative_id,
@@ -56,7 +56,7 @@ def test_a_request_is_stored_with_its_copies_which_the_sweep_delivers_when_slack
 def test_a_stale_check_asks_slack_nothing_inside_the_unit_of_the_answer(bot, framework, monkeypatch):
     monkeypatch.setenv("READINESS_RISK_USERGROUP", "S0RISK")  # risk and compliance: asked of Slack
     bot.fake.usergroups["S0RISK"] = [RISK]
-    driver, thread = complete_review(bot, framework, tier="high")
+    driver, thread = complete_by_area(bot, framework, tier="high")
     request_id = request_through_slack(bot, framework, tier="high")
     question = driver.questions(thread)[0]
     asked = len(bot.fake.calls_to("usergroups.users.list"))
@@ -89,7 +89,7 @@ def _delivered(bot, ids: list[int]) -> list[OutboxMessage]:
 
 
 def test_the_review_link_is_asked_of_slack_once_for_a_request_and_its_decisions(bot, framework):
-    complete_review(bot, framework, tier="medium")
+    complete_by_area(bot, framework, tier="medium")
     request_id = request_through_slack(bot, framework, tier="medium")
     for approver in (BUSINESS, TECHNICAL):
         assert bot.slack.click(Action.APPROVE, str(request_id), user=approver).status == 200
@@ -104,7 +104,7 @@ def test_the_review_link_is_asked_of_slack_once_for_a_request_and_its_decisions(
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_sweep_with_nothing_due_takes_no_write_lock_and_asks_slack_nothing(bot, framework):
-    complete_review(bot, framework, tier="medium")
+    complete_by_area(bot, framework, tier="medium")
     request_through_slack(bot, framework, tier="medium")
     calls = len(bot.fake.calls)
     holder = sqlite3.connect(bot.engine.url.database, isolation_level=None)
