@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -9,7 +11,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event, inspect
+from sqlalchemy import Connection, Engine, event, inspect
 from sqlmodel import Session, create_engine
 
 from storage.models import STAMPED
@@ -18,6 +20,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_SQLITE_URL = "sqlite:///readiness.db"
 MIGRATION_LOCK = 0x52454144  # the key of the PostgreSQL advisory lock held while migrating ("READ")
 NOW = "now"  # the key of a unit of work's instant in its session's info
+PROMPTLY = "readiness_promptly"  # the execution option of a write transaction that asks for the lock every ms
+SQLITE_WAIT_SECONDS = 30  # how long a transaction waits for SQLite's write lock
 READ_ONLY = "readiness_read_only"  # the execution option (and connection info key) of a read-only unit of work
 
 
@@ -25,7 +29,7 @@ def make_engine(url: str | None) -> Engine:
     """An engine for the URL (SQLite file when unset), tuned for a threaded server."""
     url = url or DEFAULT_SQLITE_URL
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_WAIT_SECONDS})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "checkin", _sqlite_writable)
@@ -44,12 +48,45 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def _sqlite_begin(connection) -> None:
     """A unit of work takes SQLite's write lock when it starts, so concurrent read-then-write never fails midway; a
     read-only one begins deferred (it reads a snapshot, never queued behind a writer) and may not write."""
-    if not connection.get_execution_options().get(READ_ONLY):
+    options = connection.get_execution_options()
+    if options.get(PROMPTLY):
+        _begin_promptly(connection)
+        return
+    if not options.get(READ_ONLY):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
         return
     connection.exec_driver_sql("PRAGMA query_only=ON")
     connection.info[READ_ONLY] = True
     connection.exec_driver_sql("BEGIN")
+
+
+def _begin_promptly(connection: Connection) -> None:
+    """Take the write lock as soon as it is free: SQLite's own wait sleeps in growing steps (up to 100 ms) and can
+    miss a lock freed meanwhile, so this asks again every millisecond (for as long as the usual wait), then once
+    more as any statement does, raising its error."""
+    raw = connection.connection.driver_connection
+    deadline = time.monotonic() + SQLITE_WAIT_SECONDS
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        while time.monotonic() < deadline:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error):
+                    break
+            time.sleep(0.001)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {SQLITE_WAIT_SECONDS * 1000}")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def writing_promptly(engine: Engine) -> Iterator[Connection]:
+    """A short write transaction on a connection of its own that, on SQLite, takes the write lock as soon as it is
+    free (for storing requests before they are acknowledged)."""
+    with engine.connect() as connection, connection.execution_options(**{PROMPTLY: True}).begin():
+        yield connection
 
 
 def _sqlite_writable(dbapi_connection, record) -> None:

@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.clock import FixedClock
 from storage import inbox
+from storage.db import writing_promptly
 from tests.conftest import START
 from tests.served import CLI, serve
 
@@ -133,3 +135,19 @@ def test_when_the_database_fails_every_request_waiting_on_that_transaction_gets_
     for key in ("a", "b"):
         with pytest.raises(OperationalError):
             recorder.record(key=key, kind="command", body="{}")
+
+
+def test_a_request_arriving_while_another_process_writes_is_stored_once_the_lock_is_free(engine):
+    recorder = inbox.Recorder(partial(writing_promptly, engine), FixedClock(START))
+    stored: list[bool] = []
+    with engine.begin() as other:  # another process's unit of work holds the lock (on SQLite, the database's)
+        if engine.dialect.name == "postgresql":
+            other.exec_driver_sql("LOCK TABLE inbox IN EXCLUSIVE MODE")
+        waiting = threading.Thread(target=lambda: stored.append(recorder.record(key="k", kind="command", body="{}")))
+        waiting.start()
+        time.sleep(0.3)
+        assert not stored, "it waits for the lock"
+    waiting.join()
+    assert stored == [True]
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM inbox").scalar() == 1

@@ -8,6 +8,7 @@ import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
+from functools import partial
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,6 +18,7 @@ from bot.slack import failures, interactions
 from bot.slack.incoming import RESUMED, STORED_AS, kind_of
 from bot.slack.lifecycle import ListenerPool
 from storage import inbox
+from storage.db import writing_promptly
 
 logger = logging.getLogger(__name__)
 ANSWERED_IN_ACK = {"block_suggestion", "view_closed"}  # nothing to act on after the acknowledgement
@@ -44,7 +46,7 @@ def record_first(services: Services, executor: ListenerPool, app: App,
     (bot/slack/inbox_worker.py); without, handed to the app again by the executor's dispatch thread (as the sweep
     hands a request on). A form's acknowledgement can carry its errors, so a form goes on to its listener here."""
 
-    recorder = inbox.Recorder(services.engine.begin, services.clock)
+    recorder = inbox.Recorder(partial(writing_promptly, services.engine), services.clock)
 
     def record(body: dict, request: BoltRequest, context: BoltContext, next):  # noqa: A002 (Bolt's name)
         if context.get(RESUMED):
