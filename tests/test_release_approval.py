@@ -256,12 +256,19 @@ def test_a_pending_request_is_reminded_once_then_expires_and_the_requester_is_to
     assert gate_cli(bot, "Invoice assistant").returncode == 1
 
 
-def test_a_changed_answer_turns_the_approval_stale_and_asks_only_whom_it_concerns(bot, framework):
+def _approved_at_medium(bot, framework):
+    """A medium-tier review finished, and its release request approved by both owners: the driver, the review's
+    thread and the request's id."""
     driver, thread = complete_by_area(bot, framework, tier="medium")
     request_id = request_release(bot, framework, tier="medium")
     decide(bot, request_id, BUSINESS)
     decide(bot, request_id, TECHNICAL)
     assert gate_cli(bot, "Invoice assistant").returncode == 0
+    return driver, thread, request_id
+
+
+def test_a_changed_answer_turns_the_approval_stale_and_asks_only_whom_it_concerns(bot, framework):
+    driver, thread, request_id = _approved_at_medium(bot, framework)
     technical_question = next(q for q in driver.questions(thread)
                               if framework.question(q.question_id).owner == "technical_owner")
     dms_before = len(bot.fake.calls_to("conversations.open"))
@@ -282,11 +289,7 @@ def test_a_changed_answer_turns_the_approval_stale_and_asks_only_whom_it_concern
 
 
 def test_an_answer_changed_in_an_area_form_turns_the_approval_stale_too(bot, framework):
-    driver, thread = complete_by_area(bot, framework, tier="medium")
-    request_id = request_release(bot, framework, tier="medium")
-    decide(bot, request_id, BUSINESS)
-    decide(bot, request_id, TECHNICAL)
-    assert gate_cli(bot, "Invoice assistant").returncode == 0
+    driver, thread, request_id = _approved_at_medium(bot, framework)
     question = next(q for q in framework.questions_for("medium") if q.owner == "technical_owner")
     form = open_area_form(bot, driver.questions(thread)[0].review_id, question.area)
     response = bot.slack.submit_view(form, form_values(form, {question.id: AnswerStatus.NOT_YET}), user="U555")

@@ -120,8 +120,7 @@ def work(app: App, services: Services, pool: ListenerPool, *, idle: timedelta, e
         if woken or time.monotonic() >= next_round:
             _act_on_stored(app, services, idle=idle)
         if time.monotonic() >= next_round:
-            _quietly(lambda: resume.tidy(services))
-            _quietly(services.outbox.deliver)
+            _quietly(lambda: resume.upkeep(services))
             next_round = time.monotonic() + every
     _act_on_stored(app, services, idle=idle)
     if not pool.drain_all(GRACE_SECONDS):

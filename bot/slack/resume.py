@@ -36,6 +36,12 @@ def sweep(app: App, services: Services, *, idle: timedelta) -> int:
     return len(pending)
 
 
+def upkeep(services: Services) -> None:
+    """Drop old stored requests, and deliver what is left in the outbox."""
+    tidy(services)
+    services.outbox.deliver()
+
+
 def tidy(services: Services) -> None:
     """Drop a batch of stored requests older than the inbox keeps (acted on, or given up on)."""
     with services.reading() as session:
@@ -68,8 +74,7 @@ class Sweeper:
         while not self._stopping.is_set():
             try:
                 sweep(self._app, self._services, idle=self._idle)
-                tidy(self._services)
-                self._services.outbox.deliver()
+                upkeep(self._services)
             except SQLAlchemyError as error:
                 logger.warning("Could not sweep (%s); trying again shortly", type(error).__name__)
             pause(self._stopping, self._every)
