@@ -43,7 +43,7 @@ def _run(_args: argparse.Namespace) -> None:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     handler = SocketModeHandler(app, settings.slack_app_token)
-    with _sweeping(app, services, settings):
+    with _sweeping(app, services, pool, settings):
         handler.connect()
         logger.info("Readiness Bot is running in Socket Mode")
         stopping.wait()
@@ -102,13 +102,13 @@ def _work(_args: argparse.Namespace) -> None:
 
 
 @contextmanager
-def _sweeping(app, services, settings) -> Iterator:
+def _sweeping(app, services, pool, settings) -> Iterator:
     """The inbox sweep, acting on requests stored but never finished, for as long as the block runs."""
     from datetime import timedelta
 
     from bot.slack.resume import Sweeper
 
-    sweeper = Sweeper(app, services, idle=timedelta(seconds=settings.resume_after_seconds)).start()
+    sweeper = Sweeper(app, services, pool, idle=timedelta(seconds=settings.resume_after_seconds)).start()
     try:
         yield sweeper
     finally:

@@ -38,14 +38,15 @@ def test_a_reply_a_dead_process_acknowledged_is_acted_on_by_the_sweep_once_it_is
     thread = ReviewDriver(bot).start("Resumed", tier="low")
     key = _acknowledged_not_acted_on(bot, bot.slack.thread_reply_event("yes, resumed-marker", thread_ts=thread))
 
-    assert resume.sweep(bot.app, bot.services, idle=IDLE) == 0, "not yet idle: its process may still be on it"
+    assert resume.sweep(bot.app, bot.services, bot.executor, idle=IDLE) == 0, (
+        "not yet idle: its process may still be on it")
     bot.clock.advance(IDLE + timedelta(seconds=1))
-    assert resume.sweep(bot.app, bot.services, idle=IDLE) == 1
+    assert resume.sweep(bot.app, bot.services, bot.executor, idle=IDLE) == 1
     bot.idle()
     assert _count(bot, Evidence, Evidence.text.contains("resumed-marker")) == 1
     assert _count(bot, InboxEntry, InboxEntry.key == key, InboxEntry.processed_at.is_not(None)) == 1
     bot.clock.advance(IDLE + timedelta(seconds=1))
-    assert resume.sweep(bot.app, bot.services, idle=IDLE) == 0, "processed: never acted on again"
+    assert resume.sweep(bot.app, bot.services, bot.executor, idle=IDLE) == 0, "processed: never acted on again"
 
 
 def test_a_stored_reply_acted_on_by_two_processes_at_once_takes_effect_once(bot, database_url, fake_slack):

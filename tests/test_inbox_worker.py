@@ -18,6 +18,7 @@ from bot.clock import FixedClock
 from storage import inbox
 from storage.db import writing_promptly
 from tests.conftest import START
+from tests.review_driver import BUSINESS, EVIDENCE_REPLIES, ReviewDriver
 from tests.served import CLI, serve
 
 
@@ -74,6 +75,23 @@ def test_a_worker_that_dies_is_started_again_and_acts_on_what_was_stored_meanwhi
         assert _worker_of(served.process.pid) != first
     assert "The inbox worker stopped (exit status -9); starting it again" in served.output
     assert "Traceback" not in served.output
+
+
+def test_the_worker_acts_on_a_persons_quick_replies_one_after_another_in_the_order_sent(tmp_path, fake_slack,
+                                                                                         database_url, engine,
+                                                                                         framework):
+    with serve(CLI, cwd=tmp_path, fake=fake_slack, database_url=database_url) as served:
+        driver = ReviewDriver(served)
+        driver.start("Quick replies", tier="low", asks_in="dm")
+        questions = driver.dm_questions(BUSINESS)
+        assert sum(1 for q in questions if framework.question(q.question_id).evidence) >= 2
+        for question in questions:  # sent at once: each answers the next question, as it was meant to
+            spec = framework.question(question.question_id)
+            evidence = f" {EVIDENCE_REPLIES[spec.evidence.kind]}" if spec.evidence else ""
+            assert served.slack.direct_message(f"yes,{evidence}", user=BUSINESS).status == 200
+        served.idle()
+        assert all(q.answered for q in driver.dm_questions(BUSINESS))
+        assert not fake_slack.ephemerals(), "no reply was taken for another question"
 
 
 def test_the_worker_ends_with_serve_even_when_serve_is_killed(tmp_path, fake_slack, database_url, engine):

@@ -148,6 +148,7 @@ def test_a_high_risk_review_by_dm_asks_each_owner_privately(bot, framework, engi
             bot.slack.direct_message(f"yes,{evidence}", user=person)
         bot.idle()
         assert all(q.answered for q in driver.dm_questions(person))
+    assert not bot.fake.ephemerals(), "each quick reply answered the question it was sent for, in the order sent"
     assert len(summaries(bot)) == 1
     within_targets(bot, "high", since)
     with Session(engine) as session:

@@ -118,11 +118,11 @@ def work(app: App, services: Services, pool: ListenerPool, *, idle: timedelta, e
         if woken:
             _until_quiet(wakes)
         if woken or time.monotonic() >= next_round:
-            _act_on_stored(app, services, idle=idle)
+            _act_on_stored(app, services, pool, idle=idle)
         if time.monotonic() >= next_round:
             _quietly(lambda: resume.upkeep(services))
             next_round = time.monotonic() + every
-    _act_on_stored(app, services, idle=idle)
+    _act_on_stored(app, services, pool, idle=idle)
     if not pool.drain_all(GRACE_SECONDS):
         logger.warning("Stopped with work still in flight; it is acted on when the bot next starts")
 
@@ -144,12 +144,12 @@ def _until_quiet(wakes: int) -> None:
         pass
 
 
-def _act_on_stored(app: App, services: Services, *, idle: timedelta) -> None:
-    _quietly(lambda: _sweep_all(app, services, idle))
+def _act_on_stored(app: App, services: Services, pool: ListenerPool, *, idle: timedelta) -> None:
+    _quietly(lambda: _sweep_all(app, services, pool, idle))
 
 
-def _sweep_all(app: App, services: Services, idle: timedelta) -> None:
-    while resume.sweep(app, services, idle=idle) == resume.BATCH:
+def _sweep_all(app: App, services: Services, pool: ListenerPool, idle: timedelta) -> None:
+    while resume.sweep(app, services, pool, idle=idle) == resume.BATCH:
         pass
 
 

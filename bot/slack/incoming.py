@@ -93,6 +93,20 @@ def kind_of(body: dict) -> str:
     return kind if isinstance(kind, str) else ""
 
 
+def sender(body: dict) -> str | None:
+    """Who sent the request, as "team:user" (for an edited or deleted message, whose it was); None for an event no
+    person sent."""
+    if kind_of(body) == "command":
+        team, user = body.get("team_id"), body.get("user_id")
+    elif kind_of(body) == "event_callback":
+        event = body.get("event") or {}
+        message = event.get("message") or event.get("previous_message") or {}
+        team, user = body.get("team_id"), event.get("user") or message.get("user")
+    else:
+        team, user = (body.get("team") or {}).get("id"), (body.get("user") or {}).get("id")
+    return f"{team}:{user}" if isinstance(user, str) and user else None
+
+
 def _has(body: dict, path: str, wanted: type) -> bool:
     value: Any = body
     for step in path.split("."):

@@ -14,14 +14,20 @@ from typing import TYPE_CHECKING
 
 from waitress.channel import HTTPChannel
 
+from bot.slack.incoming import sender
+
 if TYPE_CHECKING:
+    from slack_bolt import App, BoltRequest
+
     from bot.slack.slow_work import SlowWork
 
 logger = logging.getLogger(__name__)
 LISTENER_THREADS = 64  # a command's or a form's ack waits for a free thread: keep this above the requests at once
 DISPATCH_THREADS = 1  # hands stored events, clicks and commands to their listeners (bot/slack/receipt.py) in the
-# order they arrived: each listener has started before the next request is handed on, as when the ack waited for it
-# (two quick replies by one person are acted on in the order sent)
+# order they arrived: each listener has started before the next request is handed on, and a person's request waits
+# for their request before it to be finished (two quick replies by one person are acted on in the order sent)
+IN_ORDER_WAIT = 10.0  # seconds a person's request waits for their request before it, at most: the dispatch waits
+# with it, and a listener that hangs must not hold up everyone's requests for long
 GRACE_SECONDS = 20.0  # how long a stop waits for the work in flight; what is left is swept at the next start
 
 
@@ -77,9 +83,36 @@ class ListenerPool(DrainingPool):
         super().__init__(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
         self.slow = slow
         self.dispatch = DrainingPool(max_workers=DISPATCH_THREADS, thread_name_prefix="dispatch")
+        self._starting = threading.local()  # .listeners: those started by the request this thread hands on
+        self._senders: dict[str, list[Future]] = {}  # a sender's last request's listeners, while they run
+        self._senders_lock = threading.Lock()
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
-        return super().submit(self.slow.handing_to(fn), *args, **kwargs)
+        future = super().submit(self.slow.handing_to(fn), *args, **kwargs)
+        if (started := getattr(self._starting, "listeners", None)) is not None:
+            started.append(future)
+        return future
+
+    def act_in_order(self, app: App, request: BoltRequest) -> None:
+        """Hand a stored request to `app`, once the listeners of its sender's request before it have finished (at
+        most IN_ORDER_WAIT): a person's quick replies are acted on one after another, each seeing what the one
+        before stored. Other people's requests go on at once, unless they arrived behind it. Returns when its own
+        listeners have started."""
+        person = sender(request.body)
+        with self._senders_lock:
+            before = self._senders.pop(person, []) if person else []
+        if before and wait(before, timeout=IN_ORDER_WAIT).not_done:
+            logger.warning("Acting on a request while its sender's request before it is still being acted on")
+        self._starting.listeners = started = []
+        try:
+            app.dispatch(request)
+        finally:
+            del self._starting.listeners
+        if person:
+            with self._senders_lock:
+                self._senders = {other: running for other, running in self._senders.items()
+                                 if not all(future.done() for future in running)}
+                self._senders[person] = started
 
     def drain_listeners(self, timeout: float) -> bool:
         """Wait until the dispatches, then the listeners (those they started too), are done; False if `timeout` ran

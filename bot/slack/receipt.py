@@ -42,9 +42,10 @@ def record_first(services: Services, executor: ListenerPool, app: App,
 
     An event, a click or a command is acknowledged as soon as it is stored, so its acknowledgement waits for no
     listener thread and no other work (the bot answers a command through its response_url). It is then acted on in
-    the order they arrived: with `wake_worker`, by the inbox worker, another process, which that call wakes
-    (bot/slack/inbox_worker.py); without, handed to the app again by the executor's dispatch thread (as the sweep
-    hands a request on). A form's acknowledgement can carry its errors, so a form goes on to its listener here."""
+    the order they arrived, each person's one after another: with `wake_worker`, by the inbox worker, another
+    process, which that call wakes (bot/slack/inbox_worker.py); without, handed to the app again by the executor's
+    dispatch thread (as the sweep hands a request on). A form's acknowledgement can carry its errors, so a form goes
+    on to its listener here."""
 
     recorder = inbox.Recorder(partial(writing_promptly, services.engine), services.clock)
 
@@ -77,7 +78,7 @@ def record_first(services: Services, executor: ListenerPool, app: App,
             wake_worker()
             return BoltResponse(status=200, body="")
         if kind in ACKED_ONCE_STORED:
-            executor.dispatch.submit(app.dispatch, BoltRequest(body=payload, context={RESUMED: key}))
+            executor.dispatch.submit(executor.act_in_order, app, BoltRequest(body=payload, context={RESUMED: key}))
             return BoltResponse(status=200, body="")
         context[STORED_AS] = key
         return next()

@@ -13,23 +13,23 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services import Services
 from bot.slack.incoming import RESUMED
-from bot.slack.lifecycle import pause
+from bot.slack.lifecycle import ListenerPool, pause
 from storage import inbox
 
 logger = logging.getLogger(__name__)
 BATCH = 50
 
 
-def sweep(app: App, services: Services, *, idle: timedelta) -> int:
-    """Claim the stored requests nobody has claimed, or touched for `idle`, and act on them, oldest first; how many
-    were handed on."""
+def sweep(app: App, services: Services, pool: ListenerPool, *, idle: timedelta) -> int:
+    """Claim the stored requests nobody has claimed, or touched for `idle`, and act on them, oldest first (each
+    person's one after another, on `pool`); how many were handed on."""
     with services.reading() as session:
         if not inbox.any_pending(idle=idle, session=session):
             return 0
     with services.session() as session:
         pending = inbox.claim_pending(idle=idle, limit=BATCH, session=session)
     for key, payload, _ in pending:
-        app.dispatch(BoltRequest(body=payload, context={RESUMED: key}))
+        pool.act_in_order(app, BoltRequest(body=payload, context={RESUMED: key}))
     left = sum(was_left for _, _, was_left in pending)
     if left:
         logger.info("Acted on %d stored request(s) that had not been finished", left)
@@ -55,8 +55,9 @@ class Sweeper:
     """Sweeps the inbox and the outbox in a thread of its own, at once and then every `every` seconds, until
     stopped."""
 
-    def __init__(self, app: App, services: Services, *, idle: timedelta, every: float = 5.0) -> None:
-        self._app, self._services, self._idle, self._every = app, services, idle, every
+    def __init__(self, app: App, services: Services, pool: ListenerPool, *, idle: timedelta,
+                 every: float = 5.0) -> None:
+        self._app, self._services, self._pool, self._idle, self._every = app, services, pool, idle, every
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="inbox-sweep", daemon=True)
 
@@ -73,7 +74,7 @@ class Sweeper:
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                sweep(self._app, self._services, idle=self._idle)
+                sweep(self._app, self._services, self._pool, idle=self._idle)
                 upkeep(self._services)
             except SQLAlchemyError as error:
                 logger.warning("Could not sweep (%s); trying again shortly", type(error).__name__)
