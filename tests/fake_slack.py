@@ -233,7 +233,9 @@ class FakeSlack:
                  **({"metadata": p["metadata"]} if with_metadata and p.get("metadata") else {})}
                 for p in reversed(posts)]
 
-    def wait_for(self, predicate, timeout: float = 10.0) -> None:
+    def wait_for(self, predicate, timeout: float = 30.0) -> None:
+        """Poll until `predicate()` holds; the timeout is generous, as a served bot's worker process may still be
+        starting on a busy machine."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if predicate():
