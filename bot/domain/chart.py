@@ -1,17 +1,15 @@
-"""The twelve-week adoption chart as a PNG; a week with no report is a gap in the lines, not a zero."""
+"""The twelve-week adoption chart as a PNG; a week with no report is a gap in the lines, not a zero.
+
+Drawn on a Figure of its own, not through pyplot, whose global state is not safe across the threads that render
+charts at once (listeners, slow workers, the weekly run); and matplotlib is imported when a chart is first drawn,
+so starting a process (the bot, its inbox worker, a command) does not wait for it."""
 
 from __future__ import annotations
 
 import io
 import math
 
-import matplotlib
-
-matplotlib.use("Agg")  # no screen: render to memory
-
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
-
-from bot.domain.adoption import Trend  # noqa: E402
+from bot.domain.adoption import Trend
 
 
 def _series(trend: Trend, name: str) -> list[float]:
@@ -20,8 +18,11 @@ def _series(trend: Trend, name: str) -> list[float]:
 
 
 def render(trend: Trend, title: str) -> bytes:
+    from matplotlib.figure import Figure  # its Agg canvas draws the PNG: no screen, no pyplot
+
     labels = [w.strftime("%d %b") for w in trend.weeks]
-    figure, (users, value) = plt.subplots(2, 1, figsize=(8, 5.5), sharex=True, dpi=100)
+    figure = Figure(figsize=(8, 5.5), dpi=100)
+    users, value = figure.subplots(2, 1, sharex=True)
     users.plot(labels, _series(trend, "active_users"), marker="o", label="Active users")
     users.plot(labels, _series(trend, "repeat_users"), marker="o", label="Repeat users")
     users.set_ylabel("People")
@@ -39,5 +40,4 @@ def render(trend: Trend, title: str) -> bytes:
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    plt.close(figure)
     return buffer.getvalue()
